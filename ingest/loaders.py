@@ -1,0 +1,220 @@
+"""Read roadmap files (Markdown, text, PDF, HTML) into llama-index Documents, or say why not.
+
+Every way a file can be unusable gets a plain-language reason, because the admin who dropped
+it into the folder needs to know which file to fix and how, and one bad file must never stop
+the others from being indexed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+# Bump when parsing or chunking changes, so every document is re-embedded once.
+PARSER_VERSION = "3"
+
+TEXT_SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".txt": "text"}
+HTML_SUFFIXES = {".html": "html", ".htm": "html"}
+PDF_SUFFIXES = {".pdf": "pdf"}
+SUPPORTED_SUFFIXES = {**TEXT_SUFFIXES, **HTML_SUFFIXES, **PDF_SUFFIXES}
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
+_H1 = re.compile(r"^#[ \t]+(.+?)\s*#*\s*$", re.M)
+
+
+class LoadError(Exception):
+    """A file that cannot be indexed; the message is the reason shown to the admin."""
+
+
+@dataclass
+class LoadedDoc:
+    source: str  # stable key and what citations point at, e.g. "knowledge/04-math.md"
+    path: Path
+    kind: str
+    title: str
+    topics: list[str]
+    text: str  # Markdown-ish body: headings as '#' lines
+    content_hash: str
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.sha256(PARSER_VERSION.encode() + b"\0" + data).hexdigest()
+
+
+def _humanize(stem: str) -> str:
+    stem = re.sub(r"^\d+[-_ ]*", "", stem)
+    words = re.sub(r"[-_]+", " ", stem).strip()
+    return words[:1].upper() + words[1:] if words else "Untitled"
+
+
+def _check_bytes(path: Path, data: bytes, limit: int) -> None:
+    if len(data) > limit:
+        raise LoadError(
+            f"too large ({len(data) / 1048576:.1f} MB; the limit is {limit / 1048576:.1f} MB)"
+        )
+    if not data.strip():
+        raise LoadError("empty file")
+
+
+def _decode_text(data: bytes) -> str:
+    if b"\0" in data[:8192]:
+        raise LoadError("binary data, not text (it contains NUL bytes)")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise LoadError(f"not valid UTF-8 text (bad byte at offset {exc.start})") from None
+    controls = sum(1 for ch in text[:8192] if ord(ch) < 32 and ch not in "\n\r\t\f")
+    if controls > max(8, len(text[:8192]) // 100):
+        raise LoadError("binary data, not text (too many control characters)")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _split_front_matter(text: str) -> tuple[dict, str]:
+    m = _FRONT_MATTER.match(text)
+    if not m:
+        return {}, text
+    try:
+        meta = yaml.safe_load(m.group(1)) or {}
+    except yaml.YAMLError as exc:
+        raise LoadError(f"front-matter is not valid YAML ({str(exc).splitlines()[0]})") from None
+    if not isinstance(meta, dict):
+        raise LoadError("front-matter must be a mapping of keys like 'title:' and 'topics:'")
+    return meta, text[m.end() :]
+
+
+def _topics(meta: dict) -> list[str]:
+    raw = meta.get("topics") or []
+    if isinstance(raw, str):
+        raw = [t.strip() for t in raw.split(",")]
+    return [str(t).strip() for t in raw if str(t).strip()]
+
+
+def _load_markdown_or_text(path: Path, data: bytes, kind: str) -> tuple[str, list[str], str]:
+    text = _decode_text(data)
+    meta, body = _split_front_matter(text)
+    title = str(meta.get("title") or "").strip()
+    if kind == "markdown" and not title and (m := _H1.search(body)):
+        title = m.group(1).strip()
+    if not body.strip():
+        raise LoadError("no text after the front-matter")
+    return title, _topics(meta), body
+
+
+def _load_html(data: bytes) -> tuple[str, list[str], str]:
+    from bs4 import BeautifulSoup
+
+    text = _decode_text(data)
+    soup = BeautifulSoup(text, "html.parser")
+    for tag in soup(["script", "style", "noscript", "nav", "footer", "header", "form"]):
+        tag.decompose()
+    title = soup.title.get_text(" ", strip=True) if soup.title else ""
+    lines: list[str] = []
+    body = soup.body or soup
+    for el in body.find_all(["h1", "h2", "h3", "h4", "p", "li", "pre", "blockquote", "td"]):
+        if el.find_parent(["li", "blockquote", "pre"]) is not None and el.name != "li":
+            continue
+        content = " ".join(el.get_text(" ", strip=True).split())
+        if not content:
+            continue
+        if el.name in {"h1", "h2", "h3", "h4"}:
+            level = int(el.name[1])
+            if level == 1 and not title:
+                title = content
+            lines.append(f"\n{'#' * level} {content}\n")
+        elif el.name == "li":
+            lines.append(f"- {content}")
+        else:
+            lines.append(f"\n{content}\n")
+    out = "\n".join(lines).strip()
+    if not out:
+        raise LoadError("no readable text in the HTML")
+    return title, [], out
+
+
+def _load_pdf(path: Path, data: bytes) -> tuple[str, list[str], str]:
+    if not data.startswith(b"%PDF-"):
+        raise LoadError("not a PDF file (it does not start with %PDF)")
+    from llama_index.readers.file import PDFReader
+
+    try:
+        pages = PDFReader(return_full_document=True).load_data(path)
+    except Exception as exc:  # pypdf raises many kinds; the admin needs the reason, not a trace
+        raise LoadError(f"the PDF could not be read ({type(exc).__name__}: {exc})") from None
+    text = "\n\n".join(p.text for p in pages).strip()
+    if not text:
+        raise LoadError("no text could be extracted from the PDF (is it a scanned image?)")
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    title = next((line for line in lines if line), "")[:120]
+    return title, [], "\n".join(lines)
+
+
+def load_file(path: Path, source: str, *, max_bytes: int) -> LoadedDoc:
+    """Read and validate one file; raises LoadError with a friendly reason."""
+    kind = SUPPORTED_SUFFIXES.get(path.suffix.lower())
+    if kind is None:
+        raise LoadError(f"unsupported file type '{path.suffix}'")
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise LoadError(
+                f"too large ({size / 1048576:.1f} MB; the limit is {max_bytes / 1048576:.1f} MB)"
+            )
+        data = path.read_bytes()
+    except OSError as exc:
+        raise LoadError(f"cannot be read ({exc.strerror or exc})") from None
+    _check_bytes(path, data, max_bytes)
+    if kind in ("markdown", "text"):
+        title, topics, body = _load_markdown_or_text(path, data, kind)
+    elif kind == "html":
+        title, topics, body = _load_html(data)
+    else:
+        title, topics, body = _load_pdf(path, data)
+    title = " ".join(title.split())[:120] or _humanize(path.stem)
+    return LoadedDoc(
+        source=source,
+        path=path,
+        kind=kind,
+        title=title,
+        topics=topics,
+        text=body,
+        content_hash=content_hash(data),
+    )
+
+
+@dataclass(frozen=True)
+class FoundFile:
+    path: Path
+    source: str
+
+
+def discover(sources: list[Path]) -> tuple[list[FoundFile], list[tuple[str, str]]]:
+    """Files to index under the given files/folders, and (name, reason) for paths that are not.
+
+    The source key is the path relative to the folder's parent (so 'knowledge/04-math.md'),
+    which stays stable wherever the project is checked out.
+    """
+    found: dict[str, FoundFile] = {}
+    problems: list[tuple[str, str]] = []
+    for src in sources:
+        src = Path(src)
+        if not src.exists():
+            problems.append((str(src), "no such file or folder"))
+            continue
+        root = src.resolve().parent
+        candidates = [src] if src.is_file() else sorted(p for p in src.rglob("*") if p.is_file())
+        for p in candidates:
+            rel_parts = p.resolve().relative_to(root).parts
+            if any(part.startswith(".") for part in rel_parts):
+                continue
+            key = Path(*rel_parts).as_posix()
+            if p.suffix.lower() not in SUPPORTED_SUFFIXES:
+                if src.is_file():
+                    problems.append((key, f"unsupported file type '{p.suffix or '(none)'}'"))
+                continue
+            found.setdefault(key, FoundFile(p, key))
+    return list(found.values()), problems
