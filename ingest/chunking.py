@@ -118,7 +118,9 @@ def chunk_document(doc: LoadedDoc) -> list[Chunk]:
     nodes = MarkdownNodeParser().get_nodes_from_documents([Document(text=doc.text)])
     chunks: list[Chunk] = []
     for node in nodes:
-        section, body = _section_path(node.metadata.get("header_path", "/"), node.get_content(), doc.title)
+        section, body = _section_path(
+            node.metadata.get("header_path", "/"), node.get_content(), doc.title
+        )
         if not body:
             continue
         section = section or INTRO_SECTION

@@ -153,10 +153,9 @@ def _load_pdf(path: Path, data: bytes) -> tuple[str, list[str], str]:
     return title, [], "\n".join(lines)
 
 
-def load_file(path: Path, source: str, *, max_bytes: int) -> LoadedDoc:
-    """Read and validate one file; raises LoadError with a friendly reason."""
-    kind = SUPPORTED_SUFFIXES.get(path.suffix.lower())
-    if kind is None:
+def read_checked(path: Path, *, max_bytes: int) -> bytes:
+    """The file's bytes, refusing unsupported, oversized and empty files before parsing."""
+    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
         raise LoadError(f"unsupported file type '{path.suffix}'")
     try:
         size = path.stat().st_size
@@ -168,6 +167,12 @@ def load_file(path: Path, source: str, *, max_bytes: int) -> LoadedDoc:
     except OSError as exc:
         raise LoadError(f"cannot be read ({exc.strerror or exc})") from None
     _check_bytes(path, data, max_bytes)
+    return data
+
+
+def parse_bytes(path: Path, source: str, data: bytes) -> LoadedDoc:
+    """Parse checked bytes into a document; raises LoadError with a friendly reason."""
+    kind = SUPPORTED_SUFFIXES[path.suffix.lower()]
     if kind in ("markdown", "text"):
         title, topics, body = _load_markdown_or_text(path, data, kind)
     elif kind == "html":
@@ -184,6 +189,10 @@ def load_file(path: Path, source: str, *, max_bytes: int) -> LoadedDoc:
         text=body,
         content_hash=content_hash(data),
     )
+
+
+def load_file(path: Path, source: str, *, max_bytes: int) -> LoadedDoc:
+    return parse_bytes(path, source, read_checked(path, max_bytes=max_bytes))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Retrieval: embeddings, the Chroma-backed index, hybrid search."""

@@ -1,0 +1,98 @@
+"""The reader side of the index: follows the manifest and hands out whole snapshots."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.config import Settings
+from bot.retrieval.embedding import QueryEncoder, load_query_encoder, resolve_model
+from bot.retrieval.manifest import ChromaManifestStore, FileManifestStore
+from bot.retrieval.search import Hit, Mode, search
+from bot.retrieval.snapshot import IndexSnapshot
+from bot.textutil import terms
+
+
+class IndexMissing(RuntimeError):
+    """No index has been built in this data dir yet."""
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    snapshot: IndexSnapshot
+    hits: list[Hit]
+    qvec: np.ndarray
+    qterms: list[str]
+
+
+class Retriever:
+    """Answers come from `current()`: one complete index version, swapped only as a whole."""
+
+    # How often a server-mode manifest (a network round trip) is re-checked.
+    REMOTE_CHECK_SECONDS = 2.0
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._snapshot: IndexSnapshot | None = None
+        self._stamp: object = None
+        self._checked_at = 0.0
+        self._client = None
+        self._store = None
+        self._encoder: QueryEncoder | None = None
+
+    def _manifest_store(self):
+        if self._store is None:
+            if self.settings.uses_chroma_server:
+                self._store = ChromaManifestStore(self._chroma())
+            else:
+                self._store = FileManifestStore(self.settings.data_dir)
+        return self._store
+
+    def _chroma(self):
+        if self._client is None:
+            from bot.retrieval.chroma import open_chroma
+
+            self._client = open_chroma(self.settings)
+        return self._client
+
+    def current(self) -> IndexSnapshot:
+        snap = self._snapshot
+        now = time.monotonic()
+        remote = self.settings.uses_chroma_server
+        if snap is not None and remote and now - self._checked_at < self.REMOTE_CHECK_SECONDS:
+            return snap
+        store = self._manifest_store()
+        stamp = store.stamp()
+        if snap is not None and stamp == self._stamp:
+            self._checked_at = now
+            return snap
+        with self._lock:
+            if self._snapshot is not None and store.stamp() == self._stamp:
+                return self._snapshot
+            stamp = store.stamp()
+            manifest = store.read()
+            if manifest is None:
+                raise IndexMissing(
+                    f"no index in {self.settings.data_dir}; build it with `mlbot ingest`"
+                )
+            if self._snapshot is None or manifest.version != self._snapshot.version:
+                self._snapshot = IndexSnapshot.load(self._chroma(), manifest)
+            self._stamp = stamp
+            self._checked_at = now
+            return self._snapshot
+
+    def encoder(self) -> QueryEncoder:
+        if self._encoder is None:
+            model = self.current().manifest.model or resolve_model(self.settings.embed_model)
+            self._encoder = load_query_encoder(model, str(self.settings.cache_dir))
+        return self._encoder
+
+    def search(self, question: str, k: int = 5, mode: Mode = "hybrid") -> SearchResult:
+        snap = self.current()
+        qvec = self.encoder().encode_query(question)
+        qterms = terms(question)
+        return SearchResult(snap, search(snap, qvec, qterms, k=k, mode=mode), qvec, qterms)

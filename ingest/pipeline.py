@@ -1,0 +1,362 @@
+"""Incremental, atomic, serialized ingestion of the knowledge folder into Chroma.
+
+A run builds the next index version beside the serving one: unchanged documents are copied
+with their stored vectors (never re-embedded), new and changed ones are embedded, and only
+when the new collections are complete and counted is the manifest switched. A document that
+fails to load keeps its previous version serving and is named in the report.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.config import Settings
+from bot.retrieval.chroma import collection_names, open_chroma, version_of
+from bot.retrieval.embedding import DocumentEncoder, ensure_onnx_export, model_key, resolve_model
+from bot.retrieval.manifest import ChromaManifestStore, DocEntry, FileManifestStore, Manifest
+from ingest.chunking import Chunk, chunk_document
+from ingest.loaders import LoadError, content_hash, discover, parse_bytes, read_checked
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]
+
+
+class IngestBusy(RuntimeError):
+    """Another ingest holds the lock for this data dir."""
+
+
+@dataclass
+class IngestReport:
+    docs_added: list[str] = field(default_factory=list)
+    docs_updated: list[str] = field(default_factory=list)
+    docs_removed: list[str] = field(default_factory=list)
+    docs_unchanged: list[str] = field(default_factory=list)
+    docs_failed: list[tuple[str, str]] = field(default_factory=list)
+    chunks_added: int = 0
+    chunks_updated: int = 0
+    chunks_removed: int = 0
+    chunks_embedded: int = 0
+    chunks_total: int = 0
+    version: int = 0
+    seconds: float = 0.0
+
+    @property
+    def docs_total(self) -> int:
+        return len(self.docs_added) + len(self.docs_updated) + len(self.docs_unchanged)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.docs_added or self.docs_updated or self.docs_removed)
+
+    def summary(self) -> str:
+        lines = [
+            f"Index version {self.version}: "
+            f"{self.chunks_total} chunks from {self.docs_total} documents.",
+            f"Documents: {len(self.docs_added)} added, {len(self.docs_updated)} updated, "
+            f"{len(self.docs_removed)} removed, {len(self.docs_unchanged)} unchanged (skipped), "
+            f"{len(self.docs_failed)} failed.",
+            f"Chunks: {self.chunks_added} added, {self.chunks_updated} updated, "
+            f"{self.chunks_removed} removed; {self.chunks_embedded} embedded.",
+        ]
+        for name, reason in self.docs_failed:
+            lines.append(f"  failed: {name}: {reason}")
+        lines.append(f"Took {self.seconds:.2f} s.")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict:
+        return {
+            "version": self.version,
+            "docs": {
+                "added": self.docs_added,
+                "updated": self.docs_updated,
+                "removed": self.docs_removed,
+                "unchanged": len(self.docs_unchanged),
+                "failed": [{"source": s, "reason": r} for s, r in self.docs_failed],
+            },
+            "chunks": {
+                "added": self.chunks_added,
+                "updated": self.chunks_updated,
+                "removed": self.chunks_removed,
+                "embedded": self.chunks_embedded,
+                "total": self.chunks_total,
+            },
+            "seconds": round(self.seconds, 3),
+        }
+
+
+@contextlib.contextmanager
+def ingest_lock(data_dir: Path) -> Iterator[None]:
+    """One ingest per data dir at a time, across threads and processes."""
+    path = Path(data_dir) / "index" / "ingest.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise IngestBusy("another ingest is running for this data dir") from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()} {datetime.now(UTC).isoformat()}\n".encode())
+        yield
+    finally:
+        os.close(fd)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _tqdm_progress(total_label: str) -> Progress | None:
+    if not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    bars: dict[str, tqdm] = {}
+
+    def update(stage: str, done: int, total: int) -> None:
+        bar = bars.get(stage)
+        if bar is None:
+            bar = bars[stage] = tqdm(total=total, desc=stage, unit=total_label, leave=True)
+        bar.n = done
+        bar.refresh()
+        if done >= total:
+            bar.close()
+
+    return update
+
+
+def run_ingest(
+    settings: Settings,
+    sources: list[Path] | None = None,
+    *,
+    progress: Progress | None | bool = True,
+    full: bool = False,
+) -> IngestReport:
+    """Bring the index in line with `sources` (default: the knowledge folder)."""
+    if progress is True:
+        progress = _tqdm_progress("chunks")
+    elif progress is False:
+        progress = None
+    with ingest_lock(settings.data_dir):
+        return _run(
+            settings, [Path(s) for s in (sources or [settings.knowledge_dir])], progress, full
+        )
+
+
+def _run(
+    settings: Settings, sources: list[Path], progress: Progress | None, full: bool
+) -> IngestReport:
+    t0 = time.perf_counter()
+    report = IngestReport()
+    client = None
+    if settings.uses_chroma_server:
+        client = open_chroma(settings)
+        store = ChromaManifestStore(client)
+    else:
+        store = FileManifestStore(settings.data_dir)
+    old = store.read()
+    model = resolve_model(settings.embed_model)
+    key = model_key(model)
+    if old is not None and old.model_key != key:
+        full = True  # vectors from another model cannot be mixed with new ones
+
+    files, problems = discover(sources)
+    report.docs_failed.extend(problems)
+    old_docs = dict(old.docs) if old else {}
+    keep: dict[str, DocEntry] = {}
+    fresh: list[tuple[str, list[Chunk], str, str]] = []  # source, chunks, kind, status
+    for f in files:
+        prev = old_docs.get(f.source)
+        try:
+            data = read_checked(f.path, max_bytes=settings.max_file_bytes)
+            if prev is not None and not full and prev.hash == content_hash(data):
+                keep[f.source] = prev
+                report.docs_unchanged.append(f.source)
+                continue
+            doc = parse_bytes(f.path, f.source, data)
+            chunks = chunk_document(doc)
+            if not chunks:
+                raise LoadError("no text to index after parsing")
+        except LoadError as exc:
+            report.docs_failed.append((f.source, str(exc)))
+            if prev is not None and not full:
+                keep[f.source] = prev  # the previous version keeps serving
+            continue
+        fresh.append((f.source, chunks, doc.kind, "updated" if prev else "added"))
+
+    seen = {f.source for f in files}
+    removed = [s for s in old_docs if s not in seen]
+    report.docs_removed = removed
+    report.chunks_removed = sum(len(old_docs[s].chunk_ids) for s in removed)
+    for source, chunks, _, status in fresh:
+        (report.docs_added if status == "added" else report.docs_updated).append(source)
+        if status == "added":
+            report.chunks_added += len(chunks)
+        else:
+            report.chunks_updated += len(chunks)
+            report.chunks_removed += max(0, len(old_docs[source].chunk_ids) - len(chunks))
+
+    if old is not None and not fresh and not removed and not full:
+        report.version = old.version
+        report.chunks_total = old.chunk_count
+        report.seconds = time.perf_counter() - t0
+        return report
+    if not fresh and not keep:
+        report.version = old.version if old else 0
+        report.chunks_total = old.chunk_count if old else 0
+        report.seconds = time.perf_counter() - t0
+        if old is not None:
+            # Never replace a serving index with an empty one.
+            report.docs_removed = []
+            report.chunks_removed = 0
+            report.docs_failed.append(
+                ("(all sources)", "no readable documents; the previous index keeps serving")
+            )
+        else:
+            report.docs_failed.append(("(all sources)", "no readable documents to index"))
+        return report
+
+    client = client or open_chroma(settings)
+    version = (old.version if old else 0) + 1
+    manifest = Manifest(version=version, model=model, model_key=key, built_at=_now())
+    _build_version(client, old, manifest, keep, fresh, model, progress, report)
+    store.write(manifest)  # the atomic switch
+    _drop_old_versions(client, keep_from=version - 1)
+    if report.chunks_embedded:
+        ensure_onnx_export(model, settings.cache_dir)
+    report.version = version
+    report.chunks_total = manifest.chunk_count
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def _create(client, name: str):
+    with contextlib.suppress(Exception):
+        client.delete_collection(name)  # leftover of a run that died before switching
+    return client.create_collection(name, metadata={"hnsw:space": "cosine"})
+
+
+def _build_version(
+    client,
+    old: Manifest | None,
+    manifest: Manifest,
+    keep: dict[str, DocEntry],
+    fresh: list,
+    model: str,
+    progress: Progress | None,
+    report: IngestReport,
+) -> None:
+    chunk_name, unit_name = collection_names(manifest.version)
+    chunk_col = _create(client, chunk_name)
+    unit_col = _create(client, unit_name)
+    batch = max(1, min(5000, client.get_max_batch_size()))
+
+    # 1. Unchanged documents: copy stored vectors, no embedding.
+    if keep and old is not None:
+        old_chunks = client.get_collection(old.collection)
+        old_units = client.get_collection(old.units_collection)
+        for target, source_col, ids in (
+            (chunk_col, old_chunks, [c for d in keep.values() for c in d.chunk_ids]),
+            (unit_col, old_units, [u for d in keep.values() for u in d.unit_ids]),
+        ):
+            for i in range(0, len(ids), batch):
+                got = source_col.get(
+                    ids=ids[i : i + batch], include=["documents", "metadatas", "embeddings"]
+                )
+                if len(got["ids"]) != len(ids[i : i + batch]):
+                    raise RuntimeError(
+                        f"index version {old.version} is missing records; run with --full"
+                    )
+                target.add(
+                    ids=got["ids"],
+                    documents=got["documents"],
+                    metadatas=got["metadatas"],
+                    embeddings=got["embeddings"],
+                )
+        manifest.docs.update(keep)
+
+    # 2. New and changed documents: embed chunks and units with sentence-transformers.
+    all_chunks = [c for _, chunks, _, _ in fresh for c in chunks]
+    if all_chunks:
+        encoder = DocumentEncoder(model)
+        unit_rows = [(c, i, u) for c in all_chunks for i, u in enumerate(c.units)]
+        total = len(all_chunks) + len(unit_rows)
+        done = 0
+        step = 128
+        for i in range(0, len(all_chunks), step):
+            part = all_chunks[i : i + step]
+            vecs = encoder.encode([c.embed_text for c in part])
+            chunk_col.add(
+                ids=[c.id for c in part],
+                documents=[c.text for c in part],
+                embeddings=vecs.tolist(),
+                metadatas=[
+                    {
+                        "source": c.source,
+                        "title": c.title,
+                        "section": c.section,
+                        "doc_hash": c.doc_hash,
+                        "chunk_hash": c.chunk_hash,
+                        "position": c.position,
+                        "n_units": len(c.units),
+                    }
+                    for c in part
+                ],
+            )
+            done += len(part)
+            if progress:
+                progress("embedding", done, total)
+        for i in range(0, len(unit_rows), step * 2):
+            part = unit_rows[i : i + step * 2]
+            vecs = encoder.encode([f"{c.section}: {u}" for c, _, u in part])
+            unit_col.add(
+                ids=[f"{c.id}-{j}" for c, j, _ in part],
+                documents=[u for _, _, u in part],
+                embeddings=vecs.tolist(),
+                metadatas=[
+                    {"chunk_id": c.id, "position": j, "source": c.source} for c, j, _ in part
+                ],
+            )
+            done += len(part)
+            if progress:
+                progress("embedding", done, total)
+        report.chunks_embedded = len(all_chunks)
+    now = _now()
+    for source, chunks, kind, _ in fresh:
+        manifest.docs[source] = DocEntry(
+            title=chunks[0].title,
+            hash=chunks[0].doc_hash,
+            kind=kind,
+            chunk_ids=[c.id for c in chunks],
+            unit_counts=[len(c.units) for c in chunks],
+            ingested_at=now,
+        )
+
+    # 3. Validate before switching: the new version must hold exactly what the manifest says.
+    want_chunks = manifest.chunk_count
+    want_units = sum(len(d.unit_ids) for d in manifest.docs.values())
+    if chunk_col.count() != want_chunks or unit_col.count() != want_units:
+        raise RuntimeError(
+            f"new index is incomplete ({chunk_col.count()}/{want_chunks} chunks, "
+            f"{unit_col.count()}/{want_units} units); the previous index keeps serving"
+        )
+
+
+def _drop_old_versions(client, keep_from: int) -> None:
+    """Delete versions older than the previous one (which readers may still be finishing)."""
+    for col in client.list_collections():
+        name = col if isinstance(col, str) else col.name
+        v = version_of(name)
+        if v is not None and v < keep_from:
+            with contextlib.suppress(Exception):
+                client.delete_collection(name)
