@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 # Bump when parsing or chunking changes, so every document is re-embedded once.
-PARSER_VERSION = "3"
+PARSER_VERSION = "4"
 
 TEXT_SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".txt": "text"}
 HTML_SUFFIXES = {".html": "html", ".htm": "html"}

@@ -318,7 +318,7 @@ def _build_version(
                 progress("embedding", done, total)
         for i in range(0, len(unit_rows), step * 2):
             part = unit_rows[i : i + step * 2]
-            vecs = encoder.encode([f"{c.section}: {u}" for c, _, u in part])
+            vecs = encoder.encode([u for _, _, u in part])
             unit_col.add(
                 ids=[f"{c.id}-{j}" for c, j, _ in part],
                 documents=[u for _, _, u in part],

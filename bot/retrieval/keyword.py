@@ -27,6 +27,11 @@ class BM25:
             idf = math.log(1 + (self.n - df + 0.5) / (df + 0.5))
             self._post[term] = (idx, tf, idf)
 
+    def idf(self, term: str) -> float:
+        """IDF of a term; an unseen term gets more than any seen one."""
+        entry = self._post.get(term)
+        return entry[2] if entry else math.log(1 + self.n + 0.5) + 1.0
+
     def __contains__(self, term: str) -> bool:
         return term in self._post
 

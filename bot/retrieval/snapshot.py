@@ -16,6 +16,7 @@ import numpy as np
 from bot.retrieval.keyword import BM25
 from bot.retrieval.manifest import Manifest
 from bot.textutil import terms
+from ingest.chunking import INTRO_SECTION
 
 PAGE = 5000
 
@@ -63,7 +64,9 @@ class IndexSnapshot:
         self.unit_chunk = unit_chunk
         self.unit_vecs = unit_vecs
         self.unit_terms = [frozenset(terms(t)) for t in unit_texts]
-        self.bm25 = BM25([terms(f"{c.title} {c.section} {c.section} {c.text}") for c in chunks])
+        self.bm25_terms = [terms(f"{c.title} {c.section} {c.section} {c.text}") for c in chunks]
+        self.bm25 = BM25(self.bm25_terms)
+        self.is_intro = np.asarray([c.section == INTRO_SECTION for c in chunks], dtype=np.float32)
 
     @classmethod
     def load(cls, client, manifest: Manifest) -> IndexSnapshot:

@@ -1,0 +1,1 @@
+"""The platform-neutral core: requests in, replies out."""
