@@ -1,0 +1,1 @@
+"""Adapters: translate platform events into core Requests and Replies into platform messages."""

@@ -1,0 +1,218 @@
+"""`mlbot` command line: ingest, ask, chat, run.
+
+Heavy libraries (torch, sentence-transformers, llama-index) are imported only by the commands
+that need them, so `mlbot ask` over a built index starts in about a second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+# Everything runs offline: never let a library reach for a model hub or telemetry.
+for _key, _value in {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+    "TRANSFORMERS_VERBOSITY": "error",
+    "TOKENIZERS_PARALLELISM": "false",
+    "ANONYMIZED_TELEMETRY": "False",
+}.items():
+    os.environ.setdefault(_key, _value)
+
+from bot.config import Settings  # noqa: E402
+
+log = logging.getLogger("mlbot")
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    for noisy in ("chromadb", "httpx", "sentence_transformers", "transformers", "torch"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+    import warnings
+
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    warnings.filterwarnings("ignore", category=FutureWarning)
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.from_env(data_dir=getattr(args, "data_dir", None))
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from ingest.pipeline import IngestBusy, run_ingest
+
+    settings = _settings(args)
+    sources = [Path(s) for s in args.source] if args.source else None
+    try:
+        report = run_ingest(settings, sources, progress=not args.json, full=args.full)
+    except IngestBusy as exc:
+        print(f"Not started: {exc}.", file=sys.stderr)
+        return 3
+    if args.json:
+        print(json.dumps(report.to_dict()))
+    else:
+        print(report.summary())
+    has_index = report.version > 0
+    return 0 if has_index else 1
+
+
+def _answer_json(reply, took_ms: float) -> dict:
+    from bot.adapters.plain import render_plain
+
+    answer = reply.answer
+    sources = []
+    if answer is not None and answer.answered:
+        sources = [
+            {
+                "title": s.citation.title,
+                "section": s.citation.section,
+                "source": s.citation.source,
+                "score": s.score,
+                "text": s.text,
+            }
+            for s in answer.sources
+        ]
+    return {
+        "answer": render_plain(reply),
+        "answered": reply.kind == "answer",
+        "sources": sources,
+        "took_ms": round(took_ms, 3),
+    }
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from bot.adapters.plain import render_plain
+    from bot.bootstrap import build_core
+    from bot.core.messages import Request
+    from bot.retrieval.retriever import IndexMissing
+
+    settings = _settings(args)
+    core = build_core(settings)
+    try:
+        core.answerer.retriever.current()
+    except IndexMissing as exc:
+        print(f"No index yet: {exc}.", file=sys.stderr)
+        return 2
+    if args.batch:
+        path = Path(args.batch)
+        stream = sys.stdin if args.batch == "-" else path.open(encoding="utf-8", errors="replace")
+        questions = [line.rstrip("\n") for line in stream if line.strip()]
+    elif args.question:
+        questions = [" ".join(args.question)]
+    else:
+        print("Give a question, or --batch FILE.", file=sys.stderr)
+        return 2
+    for q in questions:
+        t0 = time.perf_counter()
+        reply = asyncio.run(core.ask(Request(platform="cli", user_id="cli", text=q), q))
+        took = (time.perf_counter() - t0) * 1000
+        if args.json:
+            out = _answer_json(reply, took)
+            if args.batch:
+                out = {"question": q, **out}
+            print(json.dumps(out, ensure_ascii=False), flush=True)
+        else:
+            print(render_plain(reply, show_paths=True), flush=True)
+            if len(questions) > 1:
+                print(flush=True)
+    return 0
+
+
+def _ensure_index(settings: Settings) -> bool:
+    from bot.retrieval.manifest import FileManifestStore
+
+    if settings.uses_chroma_server or FileManifestStore(settings.data_dir).read() is not None:
+        return True
+    print("Building the knowledge index (first run only)...", file=sys.stderr)
+    from ingest.pipeline import run_ingest
+
+    report = run_ingest(settings, progress=True)
+    print(report.summary(), file=sys.stderr)
+    return report.version > 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from bot.adapters.console import run_console
+    from bot.bootstrap import build_core
+
+    settings = _settings(args)
+    if not _ensure_index(settings):
+        return 1
+    return asyncio.run(run_console(build_core(settings)))
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    tokens = [name for name in ("DISCORD_TOKEN", "TELEGRAM_TOKEN") if os.environ.get(name)]
+    if tokens:
+        print(
+            f"{', '.join(tokens)} set, but the Discord and Telegram adapters are not part of "
+            "this release yet; opening the local console chat instead.",
+            file=sys.stderr,
+        )
+    return cmd_chat(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mlbot", description=__doc__.splitlines()[0])
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    sub = parser.add_subparsers(dest="command")
+
+    def data_dir(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--data-dir",
+            type=Path,
+            help="index and state folder (default ./data or MLBOT_DATA_DIR)",
+        )
+
+    p = sub.add_parser("ingest", help="build or update the knowledge index")
+    p.add_argument(
+        "--source", action="append", help="file or folder to index (repeatable; default knowledge/)"
+    )
+    p.add_argument("--full", action="store_true", help="re-embed everything")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    data_dir(p)
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("ask", help="answer one question (or a batch) from the index")
+    p.add_argument("question", nargs="*")
+    p.add_argument("--batch", help="file with one question per line ('-' for stdin)")
+    p.add_argument(
+        "--json", action="store_true", help="print JSON (one object per line for --batch)"
+    )
+    data_dir(p)
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("chat", help="chat in the terminal")
+    data_dir(p)
+    p.set_defaults(func=cmd_chat)
+
+    p = sub.add_parser("run", help="run the bot (console chat when no platform token is set)")
+    data_dir(p)
+    p.set_defaults(func=cmd_run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _setup_logging(args.verbose)
+    if not getattr(args, "func", None):
+        args = parser.parse_args(["run", *(argv or sys.argv[1:])])
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,181 @@
+"""BotCore: every request from every platform goes through `handle`.
+
+Adapters only build a Request and render the Reply. Validation, commands, small talk and
+questions are decided here once, so Discord, Telegram and the console behave identically.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from bot.config import Settings
+from bot.core import smalltalk
+from bot.core.answers import Answer, Answerer
+from bot.core.messages import Bullets, Paragraph, Reply, Request
+from bot.core.registry import CommandRegistry
+from bot.retrieval.retriever import IndexMissing
+from bot.textutil import clean_user_text
+
+log = logging.getLogger(__name__)
+
+EXAMPLES = (
+    "what math do I need?",
+    "do I need a degree?",
+    "how long until I'm ready for a junior job?",
+    "what projects should a beginner build?",
+)
+
+
+def answer_reply(answer: Answer) -> Reply:
+    if not answer.answered:
+        return Reply(
+            (
+                Paragraph(
+                    "The roadmap doesn't cover that, so I won't guess. "
+                    "I can help with becoming an ML engineer, for example:"
+                ),
+                Bullets(answer.suggestions),
+            ),
+            kind="not_covered",
+            answer=answer,
+        )
+    return Reply(
+        (
+            Bullets(
+                tuple(line.text for line in answer.lines), tuple(line.cite for line in answer.lines)
+            ),
+        ),
+        citations=answer.citations,
+        kind="answer",
+        answer=answer,
+    )
+
+
+class BotCore:
+    def __init__(self, settings: Settings, answerer: Answerer) -> None:
+        self.settings = settings
+        self.answerer = answerer
+        self.registry = CommandRegistry()
+        self._register_commands()
+
+    # -- entry point -------------------------------------------------------------------
+    async def handle(self, req: Request) -> Reply:
+        try:
+            return await self._handle(req)
+        except IndexMissing:
+            return Reply.text(
+                "My knowledge index isn't built yet, so I can't answer questions. "
+                "An admin can build it with `mlbot ingest`.",
+                kind="error",
+            )
+        except Exception:
+            log.exception("failed to handle a %s request", req.platform)
+            return Reply.text(
+                "Sorry, something went wrong on my side. Please try again in a moment.",
+                kind="error",
+            )
+
+    async def _handle(self, req: Request) -> Reply:
+        text = clean_user_text(req.text)
+        if not text:
+            return Reply.text(
+                "I didn't catch a question there. Ask me anything about becoming an ML "
+                f"engineer, for example \u201c{EXAMPLES[0]}\u201d, or type /help."
+            )
+        if text.startswith("/"):
+            return await self._command(req, text)
+        return await self.ask(req, text)
+
+    async def _command(self, req: Request, text: str) -> Reply:
+        head, _, args = text.partition(" ")
+        name = head[1:].split("@", 1)[0].lower()  # Telegram sends /help@BotName in groups
+        cmd = self.registry.get(name) if name else None
+        if cmd is None:
+            shown = head if len(head) <= 40 else head[:40] + "…"
+            return Reply.text(
+                f"I don't know the command {shown}. Type /help to see what I can do.",
+                kind="error",
+            )
+        return await cmd.handler(req, args.strip())
+
+    async def ask(self, req: Request, question: str) -> Reply:
+        question = clean_user_text(question)
+        if not question:
+            return Reply.text(
+                f"What would you like to know? For example: /ask {EXAMPLES[0]}", kind="error"
+            )
+        limit = self.settings.max_question_chars
+        if len(question) > limit:
+            return Reply.text(
+                f"That message is {len(question):,} characters long; I can take questions of up "
+                f"to {limit:,}. Could you ask it in a sentence or two?",
+                kind="error",
+            )
+        kind = smalltalk.classify(question)
+        if kind == "help":
+            return self.help_reply()
+        if kind is not None:
+            return self._smalltalk(kind)
+        return answer_reply(self.answerer.answer(question))
+
+    # -- replies -----------------------------------------------------------------------
+    def _smalltalk(self, kind: str) -> Reply:
+        texts = {
+            "greeting": "Hi! I'm your ML career assistant. Ask me anything about becoming a "
+            f"machine-learning engineer, like \u201c{EXAMPLES[0]}\u201d or "
+            f"\u201c{EXAMPLES[1]}\u201d. Type /help for commands.",
+            "thanks": "You're welcome! Ask me anything else whenever you like.",
+            "bye": "Good luck with your studies! I'm here whenever you have a question.",
+        }
+        return Reply.text(texts[kind], kind="smalltalk")
+
+    def help_reply(self) -> Reply:
+        cmds = [
+            f"/{c.name}{(' ' + c.usage) if c.usage else ''} \u2014 {c.summary}"
+            for c in self.registry.all()
+            if not c.admin
+        ]
+        return Reply(
+            (
+                Paragraph(
+                    "I answer questions about becoming a machine-learning engineer from our "
+                    "roadmap, and I always show where the answer comes from. Just type a "
+                    "question, for example:"
+                ),
+                Bullets(EXAMPLES),
+                Paragraph("Commands:"),
+                Bullets(tuple(cmds)),
+            ),
+            kind="info",
+        )
+
+    # -- commands ----------------------------------------------------------------------
+    def _register_commands(self) -> None:
+        reg = self.registry
+
+        @reg.command("help", "what I can do and how to ask")
+        async def _help(req: Request, args: str) -> Reply:
+            return self.help_reply()
+
+        @reg.command("ask", "ask a question about the ML roadmap", usage="QUESTION")
+        async def _ask(req: Request, args: str) -> Reply:
+            return await self.ask(req, args)
+
+        @reg.command("topics", "the roadmap documents I know")
+        async def _topics(req: Request, args: str) -> Reply:
+            manifest = self.answerer.retriever.current().manifest
+            titles = sorted({d.title for d in manifest.docs.values()})
+            return Reply(
+                (Paragraph(f"I know {len(titles)} roadmap documents:"), Bullets(tuple(titles))),
+                kind="info",
+            )
+
+        @reg.command("about", "the knowledge index I answer from")
+        async def _about(req: Request, args: str) -> Reply:
+            snap = self.answerer.retriever.current()
+            m = snap.manifest
+            return Reply.text(
+                f"Knowledge index version {m.version}, built {m.built_at}: "
+                f"{len(m.docs)} documents, {m.chunk_count} passages. "
+                "Answers are quoted from these documents, never invented.",
+            )

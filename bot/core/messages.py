@@ -1,0 +1,59 @@
+"""The messages between adapters and the core: a Request in, a Reply out.
+
+A Reply is structure, not markup: paragraphs, bullet lines with citation numbers, citations,
+buttons. Each adapter renders it for its platform (terminal text, Discord, Telegram HTML), so
+no adapter decides anything a learner would notice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from bot.core.answers import Answer, Citation
+
+Where = Literal["dm", "group", "console"]
+
+
+@dataclass(frozen=True)
+class Request:
+    platform: str  # "console", "discord", "telegram", "test"
+    user_id: str
+    text: str
+    where: Where = "dm"
+    channel_id: str | None = None
+    user_name: str | None = None
+    locale: str | None = None
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    text: str
+
+
+@dataclass(frozen=True)
+class Bullets:
+    items: tuple[str, ...]
+    cites: tuple[int | None, ...] = ()  # Citation.n per item, aligned with items
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    action: str  # a core command, e.g. "/done"
+
+
+Block = Paragraph | Bullets
+
+
+@dataclass(frozen=True)
+class Reply:
+    blocks: tuple[Block, ...]
+    citations: tuple[Citation, ...] = ()
+    buttons: tuple[Button, ...] = ()
+    kind: Literal["answer", "not_covered", "smalltalk", "info", "error"] = "info"
+    answer: Answer | None = field(default=None, compare=False)
+
+    @classmethod
+    def text(cls, *paragraphs: str, kind: str = "info") -> Reply:
+        return cls(tuple(Paragraph(p) for p in paragraphs), kind=kind)  # type: ignore[arg-type]
