@@ -100,6 +100,11 @@ def _load_markdown_or_text(path: Path, data: bytes, kind: str) -> tuple[str, lis
     title = str(meta.get("title") or "").strip()
     if kind == "markdown" and not title and (m := _H1.search(body)):
         title = m.group(1).strip()
+    if kind == "text" and not title:
+        # A short first line followed by a blank line reads as the text's title.
+        head, sep, rest = body.lstrip().partition("\n\n")
+        if sep and "\n" not in head and len(head) <= 100 and rest.strip():
+            title, body = head.strip(), rest
     if not body.strip():
         raise LoadError("no text after the front-matter")
     return title, _topics(meta), body

@@ -1,0 +1,253 @@
+"""Ingestion against the real model and a real Chroma store: incremental, atomic, safe."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from bot.bootstrap import build_core
+from bot.retrieval.chroma import open_chroma
+from bot.retrieval.manifest import FileManifestStore
+from bot.retrieval.retriever import Retriever
+from ingest.pipeline import IngestBusy, ingest_lock, run_ingest
+from tests.helpers import make_pdf, write_doc
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    folder = tmp_path / "kb"
+    write_doc(
+        folder,
+        "animals.md",
+        "Animal Facts",
+        {
+            "The secret animal": "The secret animal of the roadmap is the otter. Otters hold hands while sleeping.",
+            "Bird migration": "Arctic terns fly from pole to pole every year, the longest migration known.",
+        },
+    )
+    write_doc(
+        folder,
+        "space.md",
+        "Space Notes",
+        {
+            "Mars missions": "Rovers such as Perseverance drive on Mars and collect rock samples for return to Earth.",
+            "Telescopes": "The James Webb Space Telescope observes infrared light from the earliest galaxies.",
+        },
+    )
+    return folder
+
+
+def answer(settings, question):
+    return build_core(settings).answerer.answer(question)
+
+
+def test_first_ingest_then_no_change_embeds_nothing(corpus, make_settings):
+    settings = make_settings()
+    first = run_ingest(settings, [corpus], progress=False)
+    assert first.docs_added == ["kb/animals.md", "kb/space.md"]
+    assert first.chunks_embedded == first.chunks_total == 4
+    again = run_ingest(settings, [corpus], progress=False)
+    assert not again.changed
+    assert again.chunks_embedded == 0
+    assert len(again.docs_unchanged) == 2
+    assert again.version == first.version
+
+
+def test_chunks_keep_title_section_source_and_hash(corpus, make_settings):
+    settings = make_settings()
+    run_ingest(settings, [corpus], progress=False)
+    manifest = FileManifestStore(settings.data_dir).read()
+    got = open_chroma(settings).get_collection(manifest.collection).get(include=["metadatas"])
+    metas = {m["section"]: m for m in got["metadatas"]}
+    assert metas["The secret animal"]["title"] == "Animal Facts"
+    assert metas["The secret animal"]["source"] == "kb/animals.md"
+    assert (
+        len(metas["Telescopes"]["doc_hash"]) == 64 and len(metas["Telescopes"]["chunk_hash"]) == 64
+    )
+
+
+def test_changed_document_is_replaced_and_only_it_is_embedded(corpus, make_settings):
+    settings = make_settings()
+    run_ingest(settings, [corpus], progress=False)
+    write_doc(
+        corpus,
+        "animals.md",
+        "Animal Facts",
+        {
+            "The secret animal": "The secret animal of the roadmap is the heron. Herons stand still to fish.",
+            "Bird migration": "Arctic terns fly from pole to pole every year, the longest migration known.",
+        },
+    )
+    report = run_ingest(settings, [corpus], progress=False)
+    assert report.docs_updated == ["kb/animals.md"] and report.docs_unchanged == ["kb/space.md"]
+    assert report.chunks_embedded == 2
+    text = " ".join(line.text for line in answer(settings, "what is the secret animal?").lines)
+    assert "heron" in text and "otter" not in text
+
+
+def test_deleted_document_disappears_from_answers(corpus, make_settings):
+    settings = make_settings()
+    run_ingest(settings, [corpus], progress=False)
+    assert answer(settings, "which telescope sees infrared light?").answered
+    (corpus / "space.md").unlink()
+    report = run_ingest(settings, [corpus], progress=False)
+    assert report.docs_removed == ["kb/space.md"] and report.chunks_removed == 2
+    got = answer(settings, "which telescope sees infrared light?")
+    assert all(s.citation.source != "kb/space.md" for s in got.sources)
+
+
+BAD_FILES = {
+    "empty.md": (b"", "empty file"),
+    "junk.md": (bytes(range(256)) * 40, "binary data"),
+    "latin1.md": ("Caf\u00e9 cr\u00e8me and na\u00efve notes".encode("latin-1"), "not valid UTF-8"),
+    "huge.txt": (b"word " * 300_000, "too large"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_FILES))
+def test_bad_file_is_reported_by_name_and_index_keeps_serving(corpus, make_settings, name):
+    settings = make_settings(max_file_bytes=1_000_000)
+    run_ingest(settings, [corpus], progress=False)
+    data, reason = BAD_FILES[name]
+    (corpus / name).write_bytes(data)
+    report = run_ingest(settings, [corpus], progress=False)
+    failed = dict(report.docs_failed)
+    assert f"kb/{name}" in failed and reason in failed[f"kb/{name}"]
+    assert answer(settings, "what is the secret animal?").answered
+
+
+def test_broken_update_keeps_previous_version_serving(corpus, make_settings):
+    settings = make_settings()
+    run_ingest(settings, [corpus], progress=False)
+    (corpus / "animals.md").write_bytes(b"\x00\x01\x02binary junk" * 100)
+    report = run_ingest(settings, [corpus], progress=False)
+    assert dict(report.docs_failed)["kb/animals.md"].startswith("binary data")
+    assert report.docs_removed == []
+    text = " ".join(line.text for line in answer(settings, "what is the secret animal?").lines)
+    assert "otter" in text
+
+
+def test_only_unreadable_sources_never_empty_the_index(corpus, make_settings, tmp_path):
+    settings = make_settings()
+    run_ingest(settings, [corpus], progress=False)
+    junk = tmp_path / "junk"
+    junk.mkdir()
+    (junk / "a.md").write_bytes(b"")
+    report = run_ingest(settings, [junk], progress=False)
+    assert report.docs_failed and not report.changed
+    assert answer(settings, "what is the secret animal?").answered
+
+
+def test_pdf_html_and_text_files_are_indexed(tmp_path, make_settings):
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    (folder / "guide.pdf").write_bytes(
+        make_pdf(
+            [
+                "Gradient Boosting Guide",
+                "XGBoost builds an ensemble of shallow decision trees one after another.",
+                "Each new tree corrects the errors of the trees before it.",
+            ]
+        )
+    )
+    (folder / "page.html").write_text(
+        "<html><head><title>Kaggle Tips</title><script>var x = 1;</script></head><body>"
+        "<h2>Picking a competition</h2><p>Start with a Getting Started competition such as "
+        "Titanic &amp; read the top public notebooks.</p></body></html>",
+        encoding="utf-8",
+    )
+    (folder / "notes.txt").write_text(
+        "Interview notes\n\nPractise explaining the bias-variance trade-off out loud before interviews.\n",
+        encoding="utf-8",
+    )
+    settings = make_settings()
+    report = run_ingest(settings, [folder], progress=False)
+    assert report.docs_failed == [] and len(report.docs_added) == 3
+    cases = {
+        "how does xgboost build its trees?": ("Gradient Boosting Guide", "shallow decision trees"),
+        "which kaggle competition should I start with?": ("Kaggle Tips", "Titanic & read"),
+        "what should I practise explaining before interviews?": (
+            "Interview notes",
+            "bias-variance",
+        ),
+    }
+    for question, (title, fact) in cases.items():
+        got = answer(settings, question)
+        assert got.answered, question
+        assert got.sources[0].citation.title == title
+        assert fact in " ".join(line.text for line in got.lines)
+
+
+def test_pdf_that_is_not_a_pdf_is_refused(tmp_path, make_settings):
+    folder = tmp_path / "docs"
+    write_doc(folder, "ok.md", "Fine", {"Fine": "This document is perfectly fine to read."})
+    (folder / "fake.pdf").write_bytes(b"MZ\x90\x00 this is an executable pretending to be a pdf")
+    report = run_ingest(make_settings(), [folder], progress=False)
+    assert "not a PDF" in dict(report.docs_failed)["docs/fake.pdf"]
+
+
+def test_one_ingest_at_a_time(make_settings, corpus):
+    settings = make_settings()
+    with ingest_lock(settings.data_dir), pytest.raises(IngestBusy):
+        run_ingest(settings, [corpus], progress=False)
+
+
+def test_questions_during_ingest_see_old_or_new_index_never_a_mix(corpus, make_settings):
+    """A reader asks continuously while a re-ingest replaces one document and adds another."""
+    settings = make_settings()
+    run_ingest(settings, [corpus], progress=False)
+    retriever = Retriever(settings)
+    core = build_core(settings, retriever)
+    core.answerer.answer("warm up")
+    write_doc(
+        corpus,
+        "animals.md",
+        "Animal Facts",
+        {
+            "The secret animal": "The secret animal of the roadmap is the heron. Herons stand still to fish.",
+            "Bird migration": "Arctic terns fly from pole to pole every year, the longest migration known.",
+        },
+    )
+    write_doc(
+        corpus,
+        "oceans.md",
+        "Ocean Notes",
+        {
+            "Deep sea": "The Mariana Trench is the deepest known point in the oceans, about 11 km down.",
+        },
+    )
+    seen: list[tuple[int, str]] = []
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def ask_forever() -> None:
+        while not stop.is_set():
+            try:
+                got = core.answerer.answer("what is the secret animal?")
+                text = " ".join(line.text for line in got.lines)
+                seen.append((got.index_version, text))
+            except BaseException as exc:  # any failure is a test failure
+                errors.append(exc)
+                return
+
+    reader = threading.Thread(target=ask_forever)
+    reader.start()
+    try:
+        time.sleep(0.2)
+        report = run_ingest(settings, [corpus], progress=False)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not any(v == report.version for v, _ in seen):
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        reader.join(timeout=30)
+    assert not errors, errors
+    assert len(seen) > 10
+    old_version = report.version - 1
+    for version, text in seen:
+        assert version in (old_version, report.version)
+        expected, other = ("otter", "heron") if version == old_version else ("heron", "otter")
+        assert expected in text and other not in text, (version, text)
+    assert {v for v, _ in seen} == {old_version, report.version}
