@@ -1,0 +1,93 @@
+"""Answer quality on the evaluation set, honesty on off-topic questions, reply shape."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from bot.core.answers import Answerer
+from tests.conftest import DATA
+
+EVAL = yaml.safe_load((DATA / "eval_questions.yaml").read_text())
+OFFTOPIC = [
+    q.strip() for q in (DATA / "offtopic_questions.txt").read_text().splitlines() if q.strip()
+]
+
+
+def _relevant(case: dict, chunk) -> bool:
+    sections = case["section"] if isinstance(case["section"], list) else [case["section"]]
+    return chunk.source.endswith(f"/{case['doc']}.md") and chunk.section.split(" › ")[0] in sections
+
+
+def _ranks(retriever, mode: str) -> list[int | None]:
+    out = []
+    for case in EVAL:
+        res = retriever.search(case["question"], k=10, mode=mode)
+        ranks = [i for i, h in enumerate(res.hits) if _relevant(case, res.snapshot.chunks[h.chunk])]
+        out.append(ranks[0] if ranks else None)
+    return out
+
+
+def _scores(ranks: list[int | None]) -> tuple[float, float]:
+    hit3 = sum(r is not None and r < 3 for r in ranks) / len(ranks)
+    mrr = sum(1 / (r + 1) for r in ranks if r is not None) / len(ranks)
+    return hit3, mrr
+
+
+def test_eval_set_is_big_enough_and_covers_every_document():
+    assert len(EVAL) >= 40
+    assert len({c["doc"] for c in EVAL}) >= 12
+
+
+def test_hybrid_retrieval_hits_top3_and_beats_each_retriever_alone(kb_retriever):
+    hybrid = _scores(_ranks(kb_retriever, "hybrid"))
+    dense = _scores(_ranks(kb_retriever, "dense"))
+    keyword = _scores(_ranks(kb_retriever, "keyword"))
+    print(f"\nhit@3/MRR hybrid={hybrid} dense={dense} keyword={keyword}")
+    assert hybrid[0] >= 0.9
+    assert hybrid[0] > dense[0] and hybrid[0] > keyword[0]
+    assert hybrid[1] > dense[1] and hybrid[1] > keyword[1]
+
+
+def test_replies_contain_the_expected_fact(kb_retriever):
+    answerer = Answerer(kb_retriever)
+    misses = []
+    for case in EVAL:
+        got = answerer.answer(case["question"])
+        text = " ".join(line.text for line in got.lines).lower()
+        if not (got.answered and any(p.lower() in text for p in case["expect_any"])):
+            misses.append(case["question"])
+    rate = 1 - len(misses) / len(EVAL)
+    print(f"\nreply contains the expected fact: {rate:.3f}; misses: {misses}")
+    assert rate >= 0.8, misses
+
+
+@pytest.mark.parametrize("question", OFFTOPIC)
+def test_off_topic_questions_are_declined_honestly(kb_retriever, question):
+    got = Answerer(kb_retriever).answer(question)
+    assert not got.answered and not got.lines and got.suggestions
+
+
+def test_at_least_ten_off_topic_questions():
+    assert len(OFFTOPIC) >= 10
+
+
+def test_answers_are_chat_sized_and_cited_by_title_and_section(kb_retriever):
+    answerer = Answerer(kb_retriever)
+    for case in EVAL:
+        got = answerer.answer(case["question"])
+        if not got.answered:
+            continue
+        assert sum(len(line.text) for line in got.lines) <= 1000
+        cited = {line.cite for line in got.lines}
+        assert cited == {s.citation.n for s in got.sources}
+        for s in got.sources:
+            assert " › " in s.citation.label and not s.citation.label.endswith(".md")
+
+
+def test_lines_are_grouped_by_source(kb_retriever):
+    got = Answerer(kb_retriever).answer("what math do I need?")
+    cites = [line.cite for line in got.lines]
+    assert cites == sorted(cites)
+    assert "linear algebra" in " ".join(line.text for line in got.lines).lower()
+    assert got.sources[0].citation.label == "Math for ML › Which math do I need?"
