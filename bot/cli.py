@@ -129,15 +129,18 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def _ensure_index(settings: Settings) -> bool:
-    from bot.retrieval.manifest import FileManifestStore
+    """Bring the index up to date before chatting: built on first run, refreshed after edits.
 
-    if settings.uses_chroma_server or FileManifestStore(settings.data_dir).read() is not None:
-        return True
-    print("Building the knowledge index (first run only)...", file=sys.stderr)
-    from ingest.pipeline import run_ingest
+    With nothing changed this only hashes the knowledge files (milliseconds).
+    """
+    from ingest.pipeline import IngestBusy, run_ingest
 
-    report = run_ingest(settings, progress=True)
-    print(report.summary(), file=sys.stderr)
+    try:
+        report = run_ingest(settings, progress=True)
+    except IngestBusy:
+        return True  # someone else is updating it; the serving index is still complete
+    if report.changed or report.docs_failed:
+        print(report.summary(), file=sys.stderr)
     return report.version > 0
 
 

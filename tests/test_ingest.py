@@ -39,6 +39,18 @@ def corpus(tmp_path):
     return folder
 
 
+def swap_secret_animal_to_heron(corpus) -> None:
+    write_doc(
+        corpus,
+        "animals.md",
+        "Animal Facts",
+        {
+            "The secret animal": "The secret animal of the roadmap is the heron. Herons stand still to fish.",
+            "Bird migration": "Arctic terns fly from pole to pole every year, the longest migration known.",
+        },
+    )
+
+
 def answer(settings, question):
     return build_core(settings).answerer.answer(question)
 
@@ -71,15 +83,7 @@ def test_chunks_keep_title_section_source_and_hash(corpus, make_settings):
 def test_changed_document_is_replaced_and_only_it_is_embedded(corpus, make_settings):
     settings = make_settings()
     run_ingest(settings, [corpus], progress=False)
-    write_doc(
-        corpus,
-        "animals.md",
-        "Animal Facts",
-        {
-            "The secret animal": "The secret animal of the roadmap is the heron. Herons stand still to fish.",
-            "Bird migration": "Arctic terns fly from pole to pole every year, the longest migration known.",
-        },
-    )
+    swap_secret_animal_to_heron(corpus)
     report = run_ingest(settings, [corpus], progress=False)
     assert report.docs_updated == ["kb/animals.md"] and report.docs_unchanged == ["kb/space.md"]
     assert report.chunks_embedded == 2
@@ -201,15 +205,7 @@ def test_questions_during_ingest_see_old_or_new_index_never_a_mix(corpus, make_s
     retriever = Retriever(settings)
     core = build_core(settings, retriever)
     core.answerer.answer("warm up")
-    write_doc(
-        corpus,
-        "animals.md",
-        "Animal Facts",
-        {
-            "The secret animal": "The secret animal of the roadmap is the heron. Herons stand still to fish.",
-            "Bird migration": "Arctic terns fly from pole to pole every year, the longest migration known.",
-        },
-    )
+    swap_secret_animal_to_heron(corpus)
     write_doc(
         corpus,
         "oceans.md",
