@@ -41,15 +41,19 @@ def pct(values: list[float], p: float) -> float:
 
 
 def timed_run(args: list[str], env: dict) -> tuple[float, subprocess.CompletedProcess, float]:
-    """Wall seconds, the result, and the child's peak RSS in MB."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Wall seconds, the result, and this child's own peak RSS in MB (via wait4)."""
     t0 = time.perf_counter()
-    out = subprocess.run(args, capture_output=True, text=True, env=env, cwd=ROOT)
+    proc = subprocess.Popen(
+        args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT
+    )
+    stdout, stderr = proc.stdout.read(), proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
-    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    out = subprocess.CompletedProcess(args, proc.returncode, stdout, stderr)
     if out.returncode != 0:
         raise SystemExit(f"{args} failed:\n{out.stderr[-2000:]}")
-    return wall, out, max(after, before) / 1024
+    return wall, out, usage.ru_maxrss / 1024
 
 
 def relevant(case: dict, source: str, section: str | None) -> bool:
@@ -240,7 +244,7 @@ def main() -> None:
         print(f"{name:38} {ours!s:>14} {'' if theirs is None else theirs!s:>14}  {target}")
     print("section hit@3 by mode:", m["section_hit@3_by_mode"], f"(n={m['warm_ms']['n']})")
     print(
-        f"warm process peak RSS: {m['warm_process_peak_rss_mb']} MB (includes the baseline when run)"
+        f"warm process peak RSS: {m['warm_process_peak_rss_mb']} MB (bot process after answering all questions)"
     )
 
 
