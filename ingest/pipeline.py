@@ -116,7 +116,8 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _tqdm_progress(total_label: str) -> Progress | None:
+def _tqdm_progress() -> Progress | None:
+    """Progress bars on a terminal, one per stage; nothing when output is piped."""
     if not sys.stderr.isatty():
         return None
     from tqdm import tqdm
@@ -126,7 +127,7 @@ def _tqdm_progress(total_label: str) -> Progress | None:
     def update(stage: str, done: int, total: int) -> None:
         bar = bars.get(stage)
         if bar is None:
-            bar = bars[stage] = tqdm(total=total, desc=stage, unit=total_label, leave=True)
+            bar = bars[stage] = tqdm(total=total, desc=stage, unit="", leave=True, file=sys.stderr)
         bar.n = done
         bar.refresh()
         if done >= total:
@@ -144,7 +145,7 @@ def run_ingest(
 ) -> IngestReport:
     """Bring the index in line with `sources` (default: the knowledge folder)."""
     if progress is True:
-        progress = _tqdm_progress("chunks")
+        progress = _tqdm_progress()
     elif progress is False:
         progress = None
     with ingest_lock(settings.data_dir):
@@ -175,7 +176,9 @@ def _run(
     old_docs = dict(old.docs) if old else {}
     keep: dict[str, DocEntry] = {}
     fresh: list[tuple[str, list[Chunk], str, str]] = []  # source, chunks, kind, status
-    for f in files:
+    for n, f in enumerate(files, start=1):
+        if progress:
+            progress("reading files", n, len(files))
         prev = old_docs.get(f.source)
         try:
             data = read_checked(f.path, max_bytes=settings.max_file_bytes)
@@ -288,7 +291,11 @@ def _build_version(
     # 2. New and changed documents: embed chunks and units with sentence-transformers.
     all_chunks = [c for _, chunks, _, _ in fresh for c in chunks]
     if all_chunks:
+        if progress:
+            progress("loading embedding model", 0, 1)
         encoder = DocumentEncoder(model)
+        if progress:
+            progress("loading embedding model", 1, 1)
         unit_rows = [(c, i, u) for c in all_chunks for i, u in enumerate(c.units)]
         total = len(all_chunks) + len(unit_rows)
         done = 0
@@ -315,7 +322,7 @@ def _build_version(
             )
             done += len(part)
             if progress:
-                progress("embedding", done, total)
+                progress("embedding chunks and sentences", done, total)
         for i in range(0, len(unit_rows), step * 2):
             part = unit_rows[i : i + step * 2]
             vecs = encoder.encode([u for _, _, u in part])
@@ -329,7 +336,7 @@ def _build_version(
             )
             done += len(part)
             if progress:
-                progress("embedding", done, total)
+                progress("embedding chunks and sentences", done, total)
         report.chunks_embedded = len(all_chunks)
     now = _now()
     for source, chunks, kind, _ in fresh:
