@@ -2,12 +2,85 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from bot.config import Settings
 from bot.core.answers import Answerer
 from bot.core.bot import BotCore
-from bot.retrieval.retriever import Retriever
+from bot.learning.clock import Clock, SystemClock
+from bot.learning.commands import register_learning_commands
+from bot.learning.curriculum import Curriculum, SectionRef, load_curriculum
+from bot.learning.db import Database, open_database
+from bot.learning.service import LearningService
+from bot.nudges.delivery import Deliverer, DeliveryQueue, Limits
+from bot.nudges.engine import NudgeEngine
+from bot.retrieval.retriever import IndexMissing, Retriever
+
+EXCERPT_CHARS = 220
 
 
 def build_core(settings: Settings, retriever: Retriever | None = None) -> BotCore:
+    """The question-answering core alone (no database): `mlbot ask` and retrieval tests."""
     retriever = retriever or Retriever(settings)
     return BotCore(settings, Answerer(retriever, max_chars=settings.answer_max_chars))
+
+
+def section_excerpt(retriever: Retriever):  # type: ignore[no-untyped-def]
+    """One short quote from a knowledge section, for tasks and nudges."""
+
+    def excerpt(ref: SectionRef) -> str | None:
+        try:
+            snap = retriever.current()
+        except IndexMissing:
+            return None
+        for chunk in snap.chunks:
+            if (
+                chunk.source == ref.source
+                and chunk.section.split(" › ")[0] == ref.heading
+                and chunk.units
+            ):
+                text = snap.unit_texts[chunk.units[0]]
+                return (
+                    text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1].rstrip() + "…"
+                )
+        return None
+
+    return excerpt
+
+
+@dataclass
+class App:
+    settings: Settings
+    core: BotCore
+    db: Database
+    learning: LearningService
+    engine: NudgeEngine
+    queue: DeliveryQueue
+    retriever: Retriever
+
+    async def close(self) -> None:
+        await self.queue.stop()
+        await self.db.close()
+
+
+async def build_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    deliverers: dict[str, Deliverer] | None = None,
+    limits: dict[str, Limits] | None = None,
+    curriculum: Curriculum | None = None,
+    retriever: Retriever | None = None,
+) -> App:
+    retriever = retriever or Retriever(settings)
+    core = build_core(settings, retriever)
+    curriculum = curriculum or load_curriculum(settings.curriculum_path, settings.knowledge_dir)
+    db = await open_database(settings.db_url)
+    learning = LearningService(db, curriculum, clock or SystemClock(), section_excerpt(retriever))
+    register_learning_commands(core.registry, learning)
+    queue = DeliveryQueue(deliverers or {}, limits)
+    engine = NudgeEngine(learning, queue, settings.nudge_grace_hours)
+    queue.on_result = engine.on_result
+    queue.before_send = engine.before_send
+    core.learning = learning
+    return App(settings, core, db, learning, engine, queue, retriever)

@@ -144,14 +144,35 @@ def _ensure_index(settings: Settings) -> bool:
     return report.version > 0
 
 
-def cmd_chat(args: argparse.Namespace) -> int:
-    from bot.adapters.console import run_console
-    from bot.bootstrap import build_core
+async def _console_session(settings: Settings, *, scheduler: bool) -> int:
+    from bot.adapters.console import ConsoleDeliverer, run_console
+    from bot.bootstrap import build_app
+    from bot.learning.curriculum import CurriculumError
 
+    outbox = settings.data_dir / "outbox"
+    try:
+        app = await build_app(settings, deliverers={"console": ConsoleDeliverer(outbox=outbox)})
+    except CurriculumError as exc:
+        print(f"The curriculum is invalid, so the bot cannot start:\n{exc}", file=sys.stderr)
+        return 1
+    sched = None
+    try:
+        if scheduler:
+            from bot.nudges.scheduler import start_scheduler
+
+            sched = await start_scheduler(app.engine)
+        return await run_console(app.core, outbox=outbox)
+    finally:
+        if sched is not None:
+            sched.shutdown(wait=False)
+        await app.close()
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if not _ensure_index(settings):
         return 1
-    return asyncio.run(run_console(build_core(settings)))
+    return asyncio.run(_console_session(settings, scheduler=False))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -162,7 +183,60 @@ def cmd_run(args: argparse.Namespace) -> int:
             "this release yet; opening the local console chat instead.",
             file=sys.stderr,
         )
-    return cmd_chat(args)
+    settings = _settings(args)
+    if not _ensure_index(settings):
+        return 1
+    return asyncio.run(_console_session(settings, scheduler=True))
+
+
+def cmd_nudges(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from bot.bootstrap import build_app
+    from bot.learning.validate import format_minute
+
+    try:
+        when = datetime.fromisoformat(args.due_at)
+    except ValueError:
+        print(
+            f"--due-at needs an ISO date-time like 2026-03-08T23:00:00+00:00, not {args.due_at!r}",
+            file=sys.stderr,
+        )
+        return 2
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+
+    async def main() -> int:
+        from sqlalchemy import select
+
+        from bot.learning.models import Identity, Learner
+
+        app = await build_app(_settings(args))
+        try:
+            due = await app.engine.find_due(when)
+            print(f"{len(due)} learner(s) due at {when.isoformat()} (nothing is sent):")
+            async with app.db.sessions() as s:
+                for item in due:
+                    learner = await s.get(Learner, item.learner_id)
+                    ids = (
+                        await s.execute(
+                            select(Identity.platform, Identity.platform_user_id).where(
+                                Identity.learner_id == item.learner_id
+                            )
+                        )
+                    ).all()
+                    local = when.astimezone(ZoneInfo(item.tz))
+                    accounts = ", ".join(f"{p}:{u}" for p, u in ids) or "no account"
+                    print(
+                        f"  learner {item.learner_id} ({accounts}) {item.tz}: local {local:%Y-%m-%d %H:%M}, "
+                        f"nudge {format_minute(learner.nudge_minute)} for {item.local_date}"
+                    )
+            return 0
+        finally:
+            await app.close()
+
+    return asyncio.run(main())
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -198,6 +272,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("chat", help="chat in the terminal")
     data_dir(p)
     p.set_defaults(func=cmd_chat)
+
+    p = sub.add_parser("nudges", help="who would be nudged at an instant (prints, sends nothing)")
+    p.add_argument("--due-at", required=True, help="ISO date-time, e.g. 2026-03-08T23:00:00+00:00")
+    data_dir(p)
+    p.set_defaults(func=cmd_nudges)
 
     p = sub.add_parser("run", help="run the bot (console chat when no platform token is set)")
     data_dir(p)

@@ -29,6 +29,9 @@ class Settings:
     embed_model: str | None = None
     chroma_host: str | None = None
     chroma_port: int | None = None
+    # None means SQLite in the data dir; DATABASE_URL selects PostgreSQL.
+    database_url: str | None = None
+    nudge_grace_hours: float = 6.0
     max_file_bytes: int = 5 * 1024 * 1024
     max_question_chars: int = 1000
     answer_max_chars: int = 1000
@@ -42,7 +45,10 @@ class Settings:
             "embed_model": env.get("MLBOT_EMBED_MODEL") or None,
             "chroma_host": env.get("CHROMA_HOST") or None,
             "chroma_port": int(env["CHROMA_PORT"]) if env.get("CHROMA_PORT") else None,
+            "database_url": env.get("DATABASE_URL") or None,
         }
+        if env.get("MLBOT_NUDGE_GRACE_HOURS"):
+            values["nudge_grace_hours"] = float(env["MLBOT_NUDGE_GRACE_HOURS"])
         if env.get("MLBOT_KNOWLEDGE_DIR"):
             values["knowledge_dir"] = Path(env["MLBOT_KNOWLEDGE_DIR"])
         if env.get("MLBOT_MAX_FILE_BYTES"):
@@ -52,6 +58,16 @@ class Settings:
 
     def with_(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
+
+    @property
+    def db_url(self) -> str:
+        from bot.learning.db import default_url
+
+        return self.database_url or default_url(self.data_dir)
+
+    @property
+    def curriculum_path(self) -> Path:
+        return self.knowledge_dir / "curriculum.yaml"
 
     @property
     def uses_chroma_server(self) -> bool:

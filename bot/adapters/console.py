@@ -1,28 +1,68 @@
 """The local console chat: the same Request -> core -> Reply path as Discord and Telegram.
 
 Works interactively and with piped stdin, so it can be scripted and tested; ends cleanly on
-EOF, /quit or Ctrl-C.
+EOF, /quit or Ctrl-C. Files a reply carries (the progress chart, an export) are saved to the
+outbox folder and their paths printed; nudges from the scheduler are printed in the chat.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sys
+from pathlib import Path
 from typing import TextIO
 
 from bot.adapters.plain import render_plain
 from bot.core.bot import BotCore
-from bot.core.messages import Request
+from bot.core.messages import Reply, Request
+from bot.nudges.delivery import Target
 
 BANNER = (
     "ML career assistant \u2014 local console. Ask a question (e.g. \u201cwhat math do I need?\u201d), "
     "type /help for commands, /quit to leave."
 )
 QUIT = {"/quit", "/exit", "quit", "exit"}
+CONSOLE_USER = "local"
+
+
+def save_attachments(reply: Reply, outbox: Path | None) -> list[Path]:
+    if outbox is None or not reply.attachments:
+        return []
+    outbox.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for att in reply.attachments:
+        path = outbox / att.filename
+        path.write_bytes(att.data)
+        paths.append(path.resolve())
+    return paths
+
+
+def render_console(reply: Reply, outbox: Path | None) -> str:
+    body = render_plain(reply)
+    for path in save_attachments(reply, outbox):
+        body += f"\n\nSaved {path}"
+    return body
+
+
+class ConsoleDeliverer:
+    """Nudges for the local console user are printed into the chat."""
+
+    platform = "console"
+
+    def __init__(self, stdout: TextIO | None = None, outbox: Path | None = None) -> None:
+        self.stdout = stdout or sys.stdout
+        self.outbox = outbox
+
+    async def send(self, target: Target, reply: Reply) -> None:
+        print(f"\n[nudge] {render_console(reply, self.outbox)}\n", file=self.stdout, flush=True)
 
 
 async def run_console(
-    core: BotCore, stdin: TextIO | None = None, stdout: TextIO | None = None, user_id: str = "local"
+    core: BotCore,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    user_id: str = CONSOLE_USER,
+    outbox: Path | None = None,
 ) -> int:
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
@@ -46,7 +86,7 @@ async def run_console(
                     platform="console", user_id=user_id, text=text, where="console", user_name="you"
                 )
             )
-            body = render_plain(reply)
+            body = render_console(reply, outbox)
             print(body if not interactive else f"bot> {body}", file=stdout, flush=True)
             if not interactive:
                 print(file=stdout, flush=True)

@@ -22,5 +22,5 @@ def render_plain(reply: Reply, *, show_paths: bool = False) -> str:
             srcs.append(f"[{c.n}] {c.label}" + (f" ({c.source})" if show_paths else ""))
         out.append("\n".join(srcs))
     if reply.buttons:
-        out.append("  ".join(f"[{b.label}: {b.action}]" for b in reply.buttons))
+        out.append("Reply with: " + "  ".join(f"{b.action} ({b.label})" for b in reply.buttons))
     return "\n\n".join(out)

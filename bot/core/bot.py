@@ -56,6 +56,7 @@ class BotCore:
         self.settings = settings
         self.answerer = answerer
         self.registry = CommandRegistry()
+        self.learning = None  # set by bootstrap.build_app when a database is configured
         self._register_commands()
 
     # -- entry point -------------------------------------------------------------------

@@ -43,6 +43,15 @@ class Button:
     action: str  # a core command, e.g. "/done"
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with a reply: a PNG chart, a JSON export."""
+
+    filename: str
+    data: bytes
+    mime: str
+
+
 Block = Paragraph | Bullets
 
 
@@ -52,6 +61,7 @@ class Reply:
     citations: tuple[Citation, ...] = ()
     buttons: tuple[Button, ...] = ()
     kind: Literal["answer", "not_covered", "smalltalk", "info", "error"] = "info"
+    attachments: tuple[Attachment, ...] = ()
     answer: Answer | None = field(default=None, compare=False)
 
     @classmethod

@@ -1,0 +1,1 @@
+"""Learning plans: curriculum, planner, learner state, and the commands built on them."""

@@ -1,0 +1,167 @@
+"""Tables for learners and their progress. Changed only through Alembic migrations."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+ALL_DAYS = 0b1111111
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Learner(Base):
+    __tablename__ = "learners"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    display_name: Mapped[str | None] = mapped_column(String(100))
+    track: Mapped[str | None] = mapped_column(String(50))
+    daily_minutes: Mapped[int | None] = mapped_column(Integer)
+    tz: Mapped[str] = mapped_column(String(64), default="UTC")
+    nudge_minute: Mapped[int] = mapped_column(Integer, default=18 * 60)  # local minutes after 00:00
+    active_days: Mapped[int] = mapped_column(Integer, default=ALL_DAYS)  # bit 0 = Monday
+    nudges_paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    pause_reason: Mapped[str | None] = mapped_column(String(200))
+    snoozed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    enrolled_on: Mapped[date | None] = mapped_column(Date)
+    current_task: Mapped[str | None] = mapped_column(String(80))
+    sessions_done: Mapped[int] = mapped_column(Integer, default=0)
+    streak_current: Mapped[int] = mapped_column(Integer, default=0)
+    streak_best: Mapped[int] = mapped_column(Integer, default=0)
+    streak_last: Mapped[date | None] = mapped_column(Date)
+    forget_requested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_learners_due", "tz", "nudge_minute"),)
+
+
+class Identity(Base):
+    """A platform account (Discord user, Telegram user, console) belonging to a learner."""
+
+    __tablename__ = "identities"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    learner_id: Mapped[int] = mapped_column(
+        ForeignKey("learners.id", ondelete="CASCADE"), index=True
+    )
+    platform: Mapped[str] = mapped_column(String(20))
+    platform_user_id: Mapped[str] = mapped_column(String(64))
+    display_name: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (UniqueConstraint("platform", "platform_user_id", name="uq_identity"),)
+
+
+class TaskEvent(Base):
+    """Every step of progress: done, session, skip, drop, review; the learner's history."""
+
+    __tablename__ = "task_events"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    learner_id: Mapped[int] = mapped_column(
+        ForeignKey("learners.id", ondelete="CASCADE"), index=True
+    )
+    task_id: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    local_date: Mapped[date] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("study_groups.id", ondelete="SET NULL"))
+
+
+class NudgeSent(Base):
+    """One row per learner and local date, written before the send: the exactly-once guard."""
+
+    __tablename__ = "nudges_sent"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"))
+    local_date: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    platform: Mapped[str | None] = mapped_column(String(20))
+    error: Mapped[str | None] = mapped_column(String(300))
+
+    __table_args__ = (UniqueConstraint("learner_id", "local_date", name="uq_nudge_per_day"),)
+
+
+class LinkCode(Base):
+    __tablename__ = "link_codes"
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class StudyGroup(Base):
+    __tablename__ = "study_groups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    channel_id: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str | None] = mapped_column(String(100))
+    track: Mapped[str] = mapped_column(String(50))
+    tz: Mapped[str] = mapped_column(String(64), default="UTC")
+    nudge_minute: Mapped[int] = mapped_column(Integer, default=18 * 60)
+    active_days: Mapped[int] = mapped_column(Integer, default=ALL_DAYS)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("learners.id", ondelete="SET NULL"))
+
+    __table_args__ = (UniqueConstraint("platform", "channel_id", name="uq_group_channel"),)
+
+
+class GroupMember(Base):
+    __tablename__ = "group_members"
+
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("study_groups.id", ondelete="CASCADE"), primary_key=True
+    )
+    learner_id: Mapped[int] = mapped_column(
+        ForeignKey("learners.id", ondelete="CASCADE"), primary_key=True
+    )
+    joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class GroupPost(Base):
+    """The group's daily task post: one per group and local date, written before the send."""
+
+    __tablename__ = "group_posts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("study_groups.id", ondelete="CASCADE"))
+    local_date: Mapped[date] = mapped_column(Date)
+    task_id: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+
+    __table_args__ = (UniqueConstraint("group_id", "local_date", name="uq_group_post_per_day"),)
+
+
+class GroupDone(Base):
+    __tablename__ = "group_done"
+
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("study_groups.id", ondelete="CASCADE"), primary_key=True
+    )
+    learner_id: Mapped[int] = mapped_column(
+        ForeignKey("learners.id", ondelete="CASCADE"), primary_key=True
+    )
+    task_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,1 @@
+"""Nudges: the scheduler tick, exactly-once bookkeeping, and rate-limited delivery."""

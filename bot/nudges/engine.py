@@ -1,0 +1,274 @@
+"""The nudge engine: each tick finds learners whose local nudge time has come and queues
+exactly one nudge per learner per local date.
+
+Exactly-once rests on a unique row (learner, local date) in `nudges_sent`, written and
+committed before the send is attempted. Its status moves pending -> sending -> sent. On start,
+rows still 'pending' (written, never handed to a platform) are queued again; rows left
+'sending' (the process died while the platform call was in flight) are not resent, because
+neither Telegram nor Discord can tell us whether that message arrived: a duplicate is worse
+than a miss the learner can recover with /today.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, exists, select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.core.messages import Paragraph, Reply
+from bot.learning.commands import describe_plan
+from bot.learning.models import Identity, Learner, NudgeSent
+from bot.learning.service import LearningService
+from bot.nudges.delivery import DeliveryQueue, SendJob, Target
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DueNudge:
+    learner_id: int
+    local_date: date
+    tz: str
+
+
+@dataclass
+class TickReport:
+    due: int = 0
+    queued: int = 0
+    skipped: int = 0
+    already: int = 0
+    snoozes: int = 0
+    requeued: int = 0
+    group_posts: int = 0
+    details: list[str] = field(default_factory=list)
+
+
+def zone_buckets(zones: list[str], now: datetime) -> dict[tuple[date, int], list[str]]:
+    """Zones grouped by their current local (date, minute of day): one query per bucket."""
+    buckets: dict[tuple[date, int], list[str]] = defaultdict(list)
+    for zone in zones:
+        local = now.astimezone(ZoneInfo(zone))
+        buckets[(local.date(), local.hour * 60 + local.minute)].append(zone)
+    return buckets
+
+
+def windows(day: date, minute: int, grace_minutes: int) -> list[tuple[date, int, int]]:
+    """(local date, lowest, highest nudge minute) that are due now, across midnight too."""
+    out = [(day, max(0, minute - grace_minutes), minute)]
+    if minute - grace_minutes < 0:
+        out.append((day - timedelta(days=1), 1440 + minute - grace_minutes, 1439))
+    return out
+
+
+class NudgeEngine:
+    def __init__(
+        self, svc: LearningService, queue: DeliveryQueue, grace_hours: float = 6.0
+    ) -> None:
+        self.svc = svc
+        self.queue = queue
+        self.grace_minutes = int(grace_hours * 60)
+        self.groups = None  # set by bootstrap when study groups are wired
+
+    # -- who is due --------------------------------------------------------------------
+    async def find_due(self, now: datetime) -> list[DueNudge]:
+        due: list[DueNudge] = []
+        async with self.svc.db.sessions() as s:
+            zones = list(
+                (
+                    await s.execute(
+                        select(Learner.tz)
+                        .where(Learner.track.is_not(None), Learner.nudges_paused.is_(False))
+                        .distinct()
+                    )
+                ).scalars()
+            )
+            for (day, minute), bucket in zone_buckets(zones, now).items():
+                for wday, lo, hi in windows(day, minute, self.grace_minutes):
+                    sent = exists().where(
+                        and_(NudgeSent.learner_id == Learner.id, NudgeSent.local_date == wday)
+                    )
+                    rows = await s.execute(
+                        select(Learner.id, Learner.tz).where(
+                            Learner.tz.in_(bucket),
+                            Learner.track.is_not(None),
+                            Learner.nudges_paused.is_(False),
+                            Learner.nudge_minute.between(lo, hi),
+                            Learner.active_days.op("&")(1 << wday.weekday()) != 0,
+                            ~sent,
+                        )
+                    )
+                    due.extend(DueNudge(lid, wday, tz) for lid, tz in rows)
+        return due
+
+    async def target_for(self, s, learner_id: int) -> Target | None:  # type: ignore[no-untyped-def]
+        """The learner's most recently used account on a platform we can deliver to."""
+        rows = await s.execute(
+            select(Identity.platform, Identity.platform_user_id)
+            .where(Identity.learner_id == learner_id)
+            .order_by(Identity.last_seen_at.desc())
+        )
+        for platform, user_id in rows:
+            if self.queue.can_deliver(platform):
+                return Target(platform, user_id, "dm")
+        return None
+
+    # -- the tick ----------------------------------------------------------------------
+    async def tick(self) -> TickReport:
+        now = self.svc.clock.now()
+        report = TickReport()
+        for item in await self.find_due(now):
+            report.due += 1
+            await self._nudge(item, now, report)
+        await self._snoozes(now, report)
+        if self.groups is not None:
+            report.group_posts = await self.groups.tick(now)
+        return report
+
+    async def _nudge(self, item: DueNudge, now: datetime, report: TickReport) -> None:
+        async with self.svc.db.sessions() as s:
+            target = await self.target_for(s, item.learner_id)
+            row = NudgeSent(
+                learner_id=item.learner_id,
+                local_date=item.local_date,
+                created_at=now,
+                status="pending" if target else "skipped",
+                platform=target.platform if target else None,
+                error=None if target else "no account on a connected platform",
+            )
+            s.add(row)
+            try:
+                await s.commit()  # written before any send: the exactly-once guard
+            except IntegrityError:
+                await s.rollback()
+                report.already += 1
+                return
+            if target is None:
+                report.skipped += 1
+                return
+            await self._queue_row(s, row, target, report)
+
+    async def _queue_row(self, s, row: NudgeSent, target: Target, report: TickReport) -> None:  # type: ignore[no-untyped-def]
+        learner = await s.get(Learner, row.learner_id)
+        if learner is None or learner.track is None:
+            row.status = "skipped"
+            await s.commit()
+            report.skipped += 1
+            return
+        _, plan = await self.svc.plan(s, learner)
+        if plan.kind not in ("task", "review"):
+            row.status, row.error = "skipped", f"nothing to study ({plan.kind})"
+            await s.commit()
+            report.skipped += 1
+            return
+        body = describe_plan(self.svc, plan, learner)
+        greeting = Paragraph("⏰ Time to study! Here's your task for today.")
+        reply = Reply((greeting, *body.blocks), citations=body.citations, buttons=body.buttons)
+        await self.queue.put(SendJob(target, reply, learner_id=learner.id, nudge_id=row.id))
+        report.queued += 1
+        report.details.append(
+            f"learner {learner.id} {target.platform}:{target.chat_id} {row.local_date}"
+        )
+
+    async def _snoozes(self, now: datetime, report: TickReport) -> None:
+        async with self.svc.db.sessions() as s:
+            rows = (
+                await s.execute(
+                    select(Learner.id, Learner.snoozed_until).where(
+                        Learner.snoozed_until.is_not(None), Learner.snoozed_until <= now
+                    )
+                )
+            ).all()
+            for learner_id, until in rows:
+                # Clearing the snooze is the claim: only one tick (or replica) wins it.
+                res = await s.execute(
+                    update(Learner)
+                    .where(Learner.id == learner_id, Learner.snoozed_until == until)
+                    .values(snoozed_until=None)
+                )
+                await s.commit()
+                if res.rowcount != 1:
+                    continue
+                target = await self.target_for(s, learner_id)
+                learner = await s.get(Learner, learner_id)
+                if target is None or learner is None or learner.track is None:
+                    continue
+                _, plan = await self.svc.plan(s, learner)
+                if plan.kind not in ("task", "review"):
+                    continue
+                body = describe_plan(self.svc, plan, learner, excerpt=False)
+                reply = Reply(
+                    (Paragraph("⏰ Reminder, as you asked:"), *body.blocks),
+                    citations=body.citations,
+                    buttons=body.buttons,
+                )
+                await self.queue.put(SendJob(target, reply, learner_id=learner_id))
+                report.snoozes += 1
+
+    # -- start-up and results ----------------------------------------------------------
+    async def recover(self) -> TickReport:
+        """On start: re-queue nudges written but never attempted, within the grace window."""
+        report = TickReport()
+        now = self.svc.clock.now()
+        async with self.svc.db.sessions() as s:
+            rows = (
+                (await s.execute(select(NudgeSent).where(NudgeSent.status == "pending")))
+                .scalars()
+                .all()
+            )
+            for row in rows:
+                created = (
+                    row.created_at
+                    if row.created_at.tzinfo
+                    else row.created_at.replace(tzinfo=now.tzinfo)
+                )
+                if now - created > timedelta(minutes=self.grace_minutes):
+                    row.status, row.error = "skipped", "bot was down past the grace window"
+                    await s.commit()
+                    continue
+                target = await self.target_for(s, row.learner_id)
+                if target is None:
+                    continue
+                await self._queue_row(s, row, target, report)
+                report.requeued += 1
+            stale = await s.execute(
+                update(NudgeSent).where(NudgeSent.status == "sending").values(status="uncertain")
+            )
+            await s.commit()
+            if stale.rowcount:
+                log.warning(
+                    "%d nudge(s) were in flight when the bot stopped; not resent", stale.rowcount
+                )
+        return report
+
+    async def before_send(self, job: SendJob) -> None:
+        if job.nudge_id is None:
+            return
+        async with self.svc.db.sessions() as s:
+            await s.execute(
+                update(NudgeSent).where(NudgeSent.id == job.nudge_id).values(status="sending")
+            )
+            await s.commit()
+
+    async def on_result(self, job: SendJob, status: str, error: str | None) -> None:
+        async with self.svc.db.sessions() as s:
+            if job.nudge_id is not None:
+                await s.execute(
+                    update(NudgeSent)
+                    .where(NudgeSent.id == job.nudge_id)
+                    .values(status=status, error=error)
+                )
+            if status == "blocked" and job.learner_id is not None:
+                await s.execute(
+                    update(Learner)
+                    .where(Learner.id == job.learner_id)
+                    .values(
+                        nudges_paused=True,
+                        pause_reason="the bot can't message you (blocked or DMs closed)",
+                    )
+                )
+            await s.commit()
