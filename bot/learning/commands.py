@@ -123,6 +123,13 @@ def describe_plan(
     assert task is not None
     stage = cur.stages[task.stage]
     session = f" (day {plan.session} of {plan.sessions})" if plan.sessions > 1 else ""
+    if plan.warmup is not None:
+        blocks.append(
+            Paragraph(
+                f"🔁 Warm-up (about 30 min): review {plan.warmup.stage.title} from "
+                "memory, then redo the exercise you found hardest."
+            )
+        )
     blocks.append(Paragraph(f"📘 Today's task{session}: {task.title}"))
     blocks.append(
         Paragraph(
@@ -290,6 +297,8 @@ def register_learning_commands(reg: CommandRegistry, svc: LearningService) -> No
             task = plan.task
             if learner.current_task != task.id:
                 learner.current_task, learner.sessions_done = task.id, 0
+            if plan.warmup is not None:
+                await svc.record(s, learner, plan.warmup.id, "review")
             if plan.session < plan.sessions:
                 await svc.record(s, learner, task.id, "session", note)
                 learner.sessions_done += 1

@@ -3,9 +3,10 @@
 Rules, in order:
 - a finished track ends with congratulations and next steps;
 - on an inactive day nothing is assigned (the next task is shown as optional);
-- a spaced review of a finished stage is due 3, 10 and 30 days after the stage ends; reviews
-  never come two days running, and a missed round is folded into the latest due one, so a
-  learner returning after weeks gets one review, not a pile;
+- a spaced review of a finished stage is due 7 and 30 days after the stage ends; a missed round
+  is folded into the latest due one, so a learner returning after weeks gets one review, not a
+  pile; on tracks with long study days the review is a 30-minute warm-up before the day's task,
+  on short days it takes the day (and then never two days running);
 - otherwise the next task in track order whose stage prerequisites are all finished; a task
   skipped once moves to the end of its stage, skipped twice it is dropped;
 - a task longer than the daily budget spans several days (sessions);
@@ -23,7 +24,11 @@ from typing import Literal
 
 from bot.learning.curriculum import Curriculum, Stage, Task
 
-REVIEW_OFFSETS = (3, 10, 30)
+REVIEW_OFFSETS = (7, 30)
+REVIEW_MINUTES = 30
+# With a long study day a review is a warm-up inside the day's slot; with a short one it
+# takes the slot itself (otherwise a 60-minute day would be half review).
+WARMUP_MIN_DAILY_MINUTES = 180
 WELCOME_BACK_DAYS = 5
 
 
@@ -58,6 +63,7 @@ class DayPlan:
     session: int = 1
     sessions: int = 1
     review: Review | None = None
+    warmup: Review | None = None  # a short review before the task, on long study days
     next_task: Task | None = None  # on rest days: what comes next, optional
     welcome_back: bool = False
     done_count: int = 0
@@ -104,9 +110,11 @@ def stage_finished_on(cur: Curriculum, state: LearnerState, stage_id: str) -> da
     return max(dates) if dates else None
 
 
-def due_review(cur: Curriculum, state: LearnerState, today: date) -> Review | None:
-    if any(d >= today - timedelta(days=1) for d in state.reviews_done.values()):
-        return None  # no reviews two days running
+def due_review(
+    cur: Curriculum, state: LearnerState, today: date, spacing: bool = True
+) -> Review | None:
+    if spacing and any(d >= today - timedelta(days=1) for d in state.reviews_done.values()):
+        return None  # no review days two days running
     candidates: list[Review] = []
     for sid in cur.tracks[state.track].stages:
         finished = stage_finished_on(cur, state, sid)
@@ -158,11 +166,14 @@ def plan_day(cur: Curriculum, state: LearnerState, today: date) -> DayPlan:
     if today.weekday() not in state.active_days:
         return DayPlan("rest", today, next_task=task, **counts)
     away = state.last_active is not None and (today - state.last_active).days >= WELCOME_BACK_DAYS
-    review = due_review(cur, state, today)
-    # A task already in progress is finished before a review interrupts it.
-    if review is not None and not (state.current_task == task.id and state.sessions_done > 0):
+    per_day = daily_minutes(cur, state)
+    long_days = per_day >= WARMUP_MIN_DAILY_MINUTES
+    review = due_review(cur, state, today, spacing=not long_days)
+    # A task already in progress is finished before a review day interrupts it.
+    in_progress = state.current_task == task.id and state.sessions_done > 0
+    if review is not None and not long_days and not in_progress:
         return DayPlan("review", today, review=review, next_task=task, welcome_back=away, **counts)
-    sessions = sessions_for(task, daily_minutes(cur, state))
+    sessions = sessions_for(task, per_day)
     session = state.sessions_done + 1 if state.current_task == task.id else 1
     return DayPlan(
         "task",
@@ -170,6 +181,7 @@ def plan_day(cur: Curriculum, state: LearnerState, today: date) -> DayPlan:
         task=task,
         session=min(session, sessions),
         sessions=sessions,
+        warmup=review if long_days else None,
         welcome_back=away,
         **counts,
     )
@@ -184,8 +196,8 @@ def estimate_finish(cur: Curriculum, state: LearnerState, today: date) -> date |
     days = sum(sessions_for(t, per_day) for t in remaining) - (
         state.sessions_done if state.current_task == remaining[0].id else 0
     )
-    open_stages = {t.stage for t in remaining}
-    days += len(open_stages) * len(REVIEW_OFFSETS)
+    if per_day < WARMUP_MIN_DAILY_MINUTES:
+        days += len({t.stage for t in remaining}) * len(REVIEW_OFFSETS)
     active = sorted(state.active_days) or list(range(7))
     d = today
     while days > 0:
