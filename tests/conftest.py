@@ -73,3 +73,91 @@ def subprocess_env(cache_dir) -> dict[str, str]:
     env.pop("DISCORD_TOKEN", None)
     env.pop("TELEGRAM_TOKEN", None)
     return env
+
+
+# -- learning plans: an app over a real database with a fake clock -------------------------
+
+import asyncio  # noqa: E402
+import uuid  # noqa: E402
+from datetime import UTC, datetime  # noqa: E402
+
+PG_ADMIN_URL = os.environ.get("MLBOT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def _pg_reachable() -> str | None:
+    """None if PostgreSQL answers, else the reason it does not."""
+    try:
+        import asyncpg
+    except ImportError:
+        return "asyncpg is not installed"
+
+    async def probe() -> None:
+        conn = await asyncpg.connect(PG_ADMIN_URL, timeout=3)
+        await conn.close()
+
+    try:
+        asyncio.run(probe())
+    except Exception as exc:
+        return f"no PostgreSQL at {PG_ADMIN_URL} ({type(exc).__name__}: {exc})"
+    return None
+
+
+PG_SKIP = _pg_reachable()
+
+
+@pytest.fixture(scope="session")
+def curriculum():
+    from bot.learning.curriculum import load_curriculum
+
+    return load_curriculum(DEFAULT_KNOWLEDGE_DIR / "curriculum.yaml", DEFAULT_KNOWLEDGE_DIR)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def db_url(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'state.db'}"
+        return
+    if PG_SKIP:
+        pytest.skip(PG_SKIP)
+    import asyncpg
+
+    name = f"mlbot_test_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(PG_ADMIN_URL)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    await admin.close()
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    yield f"{base}/{name}"
+    admin = await asyncpg.connect(PG_ADMIN_URL)
+    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await admin.close()
+
+
+@pytest.fixture
+def clock():
+    from bot.learning.clock import FakeClock
+
+    return FakeClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))  # a Monday
+
+
+@pytest.fixture
+async def app(kb_settings, kb_retriever, curriculum, clock, db_url, tmp_path):
+    from bot.bootstrap import build_app
+    from bot.nudges.delivery import Limits, MemoryDeliverer
+
+    settings = kb_settings.with_(database_url=db_url, data_dir=tmp_path / "data")
+    deliverers = {
+        "telegram": MemoryDeliverer("telegram"),
+        "discord": MemoryDeliverer("discord"),
+        "console": MemoryDeliverer("console"),
+    }
+    fast = Limits(per_second=10_000, per_chat_interval=0.0, per_group_per_minute=10_000)
+    application = await build_app(
+        settings,
+        clock=clock,
+        deliverers=deliverers,
+        limits={p: fast for p in deliverers},
+        curriculum=curriculum,
+        retriever=kb_retriever,
+    )
+    yield application
+    await application.close()

@@ -97,7 +97,7 @@ def format_days(mask: int) -> str:
 
 def parse_pace(text: str) -> int:
     m = re.match(
-        r"^(\d{1,3})\s*(m|min|mins|minutes)?$|^(\d{1,2}(?:\.\d)?)\s*(h|hr|hrs|hours?)$",
+        r"^(\d{1,5})\s*(m|min|mins|minutes)?$|^(\d{1,2}(?:\.\d)?)\s*(h|hr|hrs|hours?)$",
         text.strip().lower(),
     )
     if not m:

@@ -1,0 +1,258 @@
+"""Learning commands through the console adapter, over SQLite and PostgreSQL, fake clock."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.adapters.console import run_console
+from bot.core.messages import Request
+from bot.learning.models import Identity, Learner, TaskEvent
+
+
+async def say(app, text: str, tmp_path=None) -> str:
+    """One line typed into the console chat; returns what the console printed."""
+    out = io.StringIO()
+    await run_console(
+        app.core,
+        stdin=io.StringIO(text + "\n"),
+        stdout=out,
+        outbox=(tmp_path / "outbox") if tmp_path else None,
+    )
+    return out.getvalue().strip()
+
+
+async def enrol(app, track="part-time", zone="Europe/Berlin"):
+    await say(app, f"/start {track}")
+    await say(app, f"/settings tz {zone}")
+
+
+async def counts(app) -> tuple[int, int]:
+    async with app.db.sessions() as s:
+        learners = (await s.execute(select(func.count(Learner.id)))).scalar_one()
+        events = (await s.execute(select(func.count(TaskEvent.id)))).scalar_one()
+    return learners, events
+
+
+async def test_first_three_messages_of_a_new_learner(app):
+    first = await say(app, "/start")
+    assert "pick a plan" in first and "/start part-time" in first
+    second = await say(app, "/start part-time")
+    assert "You're enrolled in Part-time" in second and "time zone" in second
+    third = await say(app, "/settings tz Europe/Berlin")
+    assert "Time zone: Europe/Berlin" in third and "/today" in third
+    today = await say(app, "/today")
+    assert "Today's task" in today and "Sources:" in today and "/done" in today
+
+
+async def test_restarting_onboarding_keeps_progress(app, clock):
+    await enrol(app)
+    await say(app, "/today")
+    await say(app, "/done")
+    before = await counts(app)
+    again = await say(app, "/start")
+    assert "progress is safe" in again
+    switched = await say(app, "/start full-time")
+    assert "everything you've done still counts" in switched
+    assert await counts(app) == before
+
+
+async def test_done_skip_and_one_slot_per_day(app, clock):
+    await enrol(app, "full-time")
+    task1 = await say(app, "/today")
+    assert "day 1 of" not in task1  # full-time tasks fit one day
+    done = await say(app, "/done learned a lot")
+    assert "Done:" in done and "1 of 158" in done
+    again = await say(app, "/done")
+    assert "already finished today's study" in again
+    assert (await counts(app))[1] == 1
+    clock.advance(days=1)
+    await say(app, "/today")
+    skipped = await say(app, "/skip")
+    assert "moves to the end of this stage" in skipped
+    nxt = await say(app, "/today")
+    assert "Today's task" in nxt
+
+
+async def test_part_time_task_spans_several_days_and_streak_grows(app, clock):
+    await enrol(app)
+    text = await say(app, "/today")
+    assert "(day 1 of 2)" in text
+    assert "Day 1 of 2" in await say(app, "/done")
+    clock.advance(days=1)
+    assert "(day 2 of 2)" in await say(app, "/today")
+    done = await say(app, "/done")
+    assert "Done:" in done and "Streak: 2 day(s)" in done
+    clock.advance(days=3)  # missed two days: streak resets, plan does not pile up
+    streak = await say(app, "/streak")
+    assert "Streak: 0" in streak and "best: 2" in streak
+    today = await say(app, "/today")
+    assert today.count("Today's task") == 1
+
+
+@pytest.mark.parametrize(
+    "command,expect",
+    [
+        ("/settings tz Mars/Base", "isn't a time zone I know"),
+        ("/settings time 25:99", "isn't a valid time of day"),
+        ("/settings days someday", "couldn't read those days"),
+        ("/settings pace 5000", "between 15 minutes and 12 hours"),
+        ("/settings volume 11", "don't have a setting called"),
+        ("/snooze forever", "in minutes"),
+        ("/start pirate", "don't have a plan called"),
+        ("/link WRONG123", "don't know that code"),
+        ("/link <b>x</b>", "doesn't look like a link code"),
+        ("/done " + "n" * 10_000, "10,000 characters"),
+    ],
+)
+async def test_bad_input_gets_a_helpful_reply_and_changes_nothing(app, command, expect):
+    await enrol(app)
+    async with app.db.sessions() as s:
+        before = (await s.execute(select(Learner))).scalar_one()
+        snapshot = {c.key: getattr(before, c.key) for c in Learner.__table__.columns}
+    events_before = (await counts(app))[1]
+    reply = await say(app, command)
+    assert expect in reply
+    assert "Traceback" not in reply
+    async with app.db.sessions() as s:
+        after = (await s.execute(select(Learner))).scalar_one()
+        assert {c.key: getattr(after, c.key) for c in Learner.__table__.columns} == snapshot
+    assert (await counts(app))[1] == events_before
+
+
+async def test_done_with_no_task(app):
+    assert "haven't picked a study plan" in await say(app, "/done")
+    await enrol(app)
+    await say(app, "/done")
+    assert "already finished today's study" in await say(app, "/done")
+
+
+async def test_settings_change_and_pause_resume(app):
+    await enrol(app)
+    reply = await say(app, "/settings time 7pm")
+    assert "Daily nudge: 19:00 (on)" in reply
+    reply = await say(app, "/settings days mon-fri")
+    assert "Study days: Mon-Fri" in reply
+    reply = await say(app, "/settings pace 2h")
+    assert "Pace: 120 minutes a day" in reply
+    assert "(paused" in await say(app, "/settings pause")
+    assert "19:00 (on)" in await say(app, "/settings resume")
+
+
+async def test_snooze_reports_local_time(app, clock):
+    await enrol(app)
+    reply = await say(app, "/snooze 90")
+    assert "11:30 (Europe/Berlin)" in reply  # 09:00 UTC = 10:00 CET, +90 min
+
+
+async def test_plan_and_progress_chart(app, tmp_path):
+    await enrol(app, "fast-track")
+    await say(app, "/today")
+    await say(app, "/done")
+    plan = await say(app, "/plan")
+    assert "1 of 77 tasks done" in plan and "you'll finish around" in plan
+    progress = await say(app, "/progress", tmp_path)
+    assert "You've done 1 of 77 tasks" in progress
+    png = tmp_path / "outbox" / "progress.png"
+    assert f"Saved {png.resolve()}" in progress
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+async def test_link_joins_two_accounts_and_keeps_both_histories(app, clock):
+    await enrol(app)
+    await say(app, "/today")
+    await say(app, "/done")
+    tg = Request(platform="telegram", user_id="777", text="", user_name="tg-me")
+
+    async def tg_say(text: str) -> str:
+        from bot.adapters.plain import render_plain
+
+        return render_plain(await app.core.handle(Request(**{**tg.__dict__, "text": text})))
+
+    await tg_say("/start full-time")
+    await tg_say("/today")
+    await tg_say("/done")
+    code_reply = await say(app, "/link")
+    code = code_reply.split("link code is ")[1].split(".")[0]
+    assert "Linked!" in await tg_say(f"/link {code}")
+    async with app.db.sessions() as s:
+        assert (await s.execute(select(func.count(Learner.id)))).scalar_one() == 1
+        assert (await s.execute(select(func.count(Identity.id)))).scalar_one() == 2
+        assert (await s.execute(select(func.count(TaskEvent.id)))).scalar_one() == 2
+    assert "Streak:" in await tg_say("/streak")
+    assert "don't know that code" in await tg_say(f"/link {code}")  # one-time
+
+
+async def test_expired_link_code(app, clock):
+    await enrol(app)
+    code = (await say(app, "/link")).split("link code is ")[1].split(".")[0]
+    clock.advance(minutes=11)
+    from bot.adapters.plain import render_plain
+
+    reply = await app.core.handle(Request(platform="telegram", user_id="9", text=f"/link {code}"))
+    assert "expired" in render_plain(reply)
+    assert (await counts(app))[0] == 1
+
+
+async def test_export_and_forget(app, tmp_path, clock):
+    await enrol(app)
+    await say(app, "/done my note")
+    exported = await say(app, "/export", tmp_path)
+    data = json.loads((tmp_path / "outbox" / "mlbot-export.json").read_text())
+    assert data["learner"]["tz"] == "Europe/Berlin"
+    assert data["task_events"][0]["note"] == "my note"
+    assert data["identities"][0]["platform"] == "console"
+    assert "mlbot-export.json" in exported
+    assert "Send /forget first" in await say(app, "/forget confirm")
+    assert "cannot be undone" in await say(app, "/forget")
+    clock.advance(minutes=11)
+    assert "Send /forget first" in await say(app, "/forget confirm")
+    await say(app, "/forget")
+    assert "deleted all your data" in await say(app, "/forget confirm")
+    assert await counts(app) == (0, 0)
+
+
+async def test_help_lists_learning_commands(app):
+    text = await say(app, "/help")
+    for name in (
+        "start",
+        "today",
+        "done",
+        "skip",
+        "snooze",
+        "plan",
+        "progress",
+        "streak",
+        "settings",
+        "link",
+        "export",
+        "forget",
+    ):
+        assert f"/{name}" in text
+
+
+async def test_saved_state_survives_a_new_app(
+    app, kb_settings, kb_retriever, curriculum, clock, db_url, tmp_path
+):
+    """Anything the learner is told was saved is committed: a fresh process sees it."""
+    from bot.bootstrap import build_app
+
+    await enrol(app)
+    await say(app, "/done")
+    other = await build_app(
+        kb_settings.with_(database_url=db_url, data_dir=tmp_path / "d2"),
+        clock=clock,
+        curriculum=curriculum,
+        retriever=kb_retriever,
+    )
+    try:
+        reply = await say(other, "/streak")
+        assert "Streak: 1" in reply
+    finally:
+        await other.close()
+    clock.advance(days=1)
+    _ = timedelta
