@@ -53,8 +53,9 @@ def skip(state: LearnerState, plan) -> LearnerState:
     track=st.sampled_from(["full-time", "fast-track", "part-time"]),
     days=st.frozensets(st.integers(0, 6), min_size=1),
     pace=st.sampled_from([None, 30, 60, 120, 240, 360]),
-    actions=st.lists(st.sampled_from(["done", "done", "done", "skip", "miss", "done-twice"]),
-                     min_size=1, max_size=250),
+    actions=st.lists(
+        st.sampled_from(["done"] * 8 + ["skip", "miss", "done-twice"]), min_size=60, max_size=300
+    ),
 )
 def test_planner_invariants(curriculum, track, days, pace, actions):
     state = LearnerState(track=track, active_days=days, daily_minutes=pace)
@@ -152,3 +153,17 @@ def test_skip_twice_drops_and_finished_track_congratulates(curriculum):
     everything = {t.id: START for t in ordered_tasks(curriculum, state)}
     done = dataclasses.replace(state, done=everything)
     assert plan_day(curriculum, done, START + timedelta(days=1)).kind == "finished"
+
+
+def test_a_finished_review_does_not_come_back(curriculum):
+    state = LearnerState(track="part-time")
+    day = START
+    seen: list[str] = []
+    for _ in range(120):
+        plan = plan_day(curriculum, state, day)
+        if plan.kind == "review":
+            assert plan.review.id not in seen
+            seen.append(plan.review.id)
+        state = finish_slot(state, plan, day)
+        day += timedelta(days=1)
+    assert len(seen) >= 3  # several stages reviewed, each round once
