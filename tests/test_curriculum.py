@@ -30,17 +30,30 @@ def _months(curriculum, track_id: str) -> float:
     start = day = date(2026, 1, 5)
     while (plan := plan_day(curriculum, state, day)).kind != "finished":
         if plan.kind == "review":
-            state = dataclasses.replace(state, reviews_done={**state.reviews_done, plan.review.id: day},
-                                        completed_on=state.completed_on | {day})
+            state = dataclasses.replace(
+                state,
+                reviews_done={**state.reviews_done, plan.review.id: day},
+                completed_on=state.completed_on | {day},
+            )
         elif plan.kind == "task":
             reviews = {**state.reviews_done, **({plan.warmup.id: day} if plan.warmup else {})}
             if plan.session >= plan.sessions:
-                state = dataclasses.replace(state, done={**state.done, plan.task.id: day}, current_task=None,
-                                            sessions_done=0, reviews_done=reviews,
-                                            completed_on=state.completed_on | {day})
+                state = dataclasses.replace(
+                    state,
+                    done={**state.done, plan.task.id: day},
+                    current_task=None,
+                    sessions_done=0,
+                    reviews_done=reviews,
+                    completed_on=state.completed_on | {day},
+                )
             else:
-                state = dataclasses.replace(state, current_task=plan.task.id, sessions_done=plan.session,
-                                            reviews_done=reviews, completed_on=state.completed_on | {day})
+                state = dataclasses.replace(
+                    state,
+                    current_task=plan.task.id,
+                    sessions_done=plan.session,
+                    reviews_done=reviews,
+                    completed_on=state.completed_on | {day},
+                )
         day += timedelta(days=1)
     return (day - start).days / 30.44
 
@@ -74,7 +87,9 @@ def test_a_task_pointing_at_a_missing_section_fails_validation(knowledge_copy):
     _edit(knowledge_copy, breaks)
     with pytest.raises(CurriculumError) as err:
         load_curriculum(knowledge_copy / "curriculum.yaml")
-    first = yaml.safe_load((knowledge_copy / "curriculum.yaml").read_text())["stages"][0]["tasks"][0]["id"]
+    first = yaml.safe_load((knowledge_copy / "curriculum.yaml").read_text())["stages"][0]["tasks"][
+        0
+    ]["id"]
     assert f"task '{first}'" in str(err.value)
     assert "missing section 'Quantum Chromodynamics' in '04-math'" in str(err.value)
 

@@ -33,22 +33,39 @@ def finish_slot(state: LearnerState, plan, day: date) -> LearnerState:
             current, sessions = None, 0
         else:
             current, sessions = plan.task.id, plan.session
-    return dataclasses.replace(state, done=done, reviews_done=reviews, current_task=current,
-                               sessions_done=sessions, completed_on=state.completed_on | {day},
-                               last_active=day)
+    return dataclasses.replace(
+        state,
+        done=done,
+        reviews_done=reviews,
+        current_task=current,
+        sessions_done=sessions,
+        completed_on=state.completed_on | {day},
+        last_active=day,
+    )
 
 
 def skip(state: LearnerState, plan) -> LearnerState:
     if plan.kind == "review":
-        return dataclasses.replace(state, reviews_done={**state.reviews_done, plan.review.id: plan.date})
+        return dataclasses.replace(
+            state, reviews_done={**state.reviews_done, plan.review.id: plan.date}
+        )
     tid = plan.task.id
     if tid in state.postponed:
-        return dataclasses.replace(state, dropped=state.dropped | {tid}, current_task=None, sessions_done=0,
-                                   postponed=tuple(t for t in state.postponed if t != tid))
-    return dataclasses.replace(state, postponed=state.postponed + (tid,), current_task=None, sessions_done=0)
+        return dataclasses.replace(
+            state,
+            dropped=state.dropped | {tid},
+            current_task=None,
+            sessions_done=0,
+            postponed=tuple(t for t in state.postponed if t != tid),
+        )
+    return dataclasses.replace(
+        state, postponed=state.postponed + (tid,), current_task=None, sessions_done=0
+    )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     track=st.sampled_from(["full-time", "fast-track", "part-time"]),
     days=st.frozensets(st.integers(0, 6), min_size=1),
@@ -121,7 +138,9 @@ def test_after_missed_weeks_there_is_one_item_and_a_welcome_back(curriculum):
     back = day + timedelta(days=60)
     plan = plan_day(curriculum, state, back)
     assert plan.welcome_back and plan.kind == "task"
-    assert plan.warmup is not None and plan.warmup.round == len(REVIEW_OFFSETS)  # missed rounds folded
+    assert plan.warmup is not None and plan.warmup.round == len(
+        REVIEW_OFFSETS
+    )  # missed rounds folded
     state = finish_slot(state, plan, back)
     assert plan_day(curriculum, state, back).kind == "complete"
 

@@ -150,6 +150,7 @@ class DeliveryQueue:
         self.on_result = on_result
         self.before_send: Callable[[SendJob], Awaitable[None]] | None = None
         self._workers: list[asyncio.Task] = []
+        self._inflight: set[asyncio.Future] = set()
         self.stats: dict[str, DeliveryStats] = {p: DeliveryStats() for p in deliverers}
 
     def can_deliver(self, platform: str) -> bool:
@@ -182,6 +183,8 @@ class DeliveryQueue:
         for w in self._workers:
             with contextlib.suppress(asyncio.CancelledError):
                 await w
+        if self._inflight:
+            await asyncio.gather(*self._inflight, return_exceptions=True)
         self._workers.clear()
         self._queues.clear()
 
@@ -195,46 +198,57 @@ class DeliveryQueue:
     async def _work(self, platform: str) -> None:
         queue = self._queues[platform]
         limiter = self._limiters[platform]
-        deliverer = self.deliverers[platform]
-        stats = self.stats[platform]
         while True:
             job = await queue.get()
             try:
                 while True:
-                    await limiter.acquire(job.target)
-                    job.attempts += 1
-                    if self.before_send is not None and job.attempts == 1:
-                        await self.before_send(job)
-                    try:
-                        await deliverer.send(job.target, job.reply)
-                    except RetryAfter as exc:
-                        stats.retry_after += 1
-                        limiter.pause(exc.seconds)  # the limit is per bot: hold every send
-                        continue
-                    except Blocked as exc:
-                        stats.blocked += 1
-                        await self._report(job, "blocked", str(exc)[:300])
+                    await limiter.acquire(job.target)  # waiting is cancellable
+                    # Once handed to the platform, the attempt and its bookkeeping finish even
+                    # if the worker is stopped: a request that left cannot be called back.
+                    attempt = asyncio.ensure_future(self._attempt(platform, job))
+                    self._inflight.add(attempt)
+                    attempt.add_done_callback(self._inflight.discard)
+                    retry_in = await asyncio.shield(attempt)
+                    if retry_in is None:
                         break
-                    except (TimeoutError, TransientError, OSError) as exc:
-                        if job.attempts >= self.MAX_ATTEMPTS:
-                            stats.failed += 1
-                            await self._report(job, "failed", str(exc)[:300])
-                            break
-                        await self._sleep(min(30.0, 0.5 * 2 ** (job.attempts - 1)))
-                        continue
-                    except Exception as exc:  # a bug in an adapter must not kill the worker
-                        log.exception("delivery to %s failed", platform)
-                        stats.failed += 1
-                        await self._report(job, "failed", f"{type(exc).__name__}: {exc}"[:300])
-                        break
-                    now = time.monotonic()
-                    stats.sent += 1
-                    stats.first_send = stats.first_send or now
-                    stats.last_send = now
-                    await self._report(job, "sent", None)
-                    break
+                    if retry_in > 0:
+                        await self._sleep(retry_in)
             finally:
                 queue.task_done()
+
+    async def _attempt(self, platform: str, job: SendJob) -> float | None:
+        """One send; None when the job is finished, else seconds to wait before retrying."""
+        stats = self.stats[platform]
+        job.attempts += 1
+        if self.before_send is not None and job.attempts == 1:
+            await self.before_send(job)
+        try:
+            await self.deliverers[platform].send(job.target, job.reply)
+        except RetryAfter as exc:
+            stats.retry_after += 1
+            self._limiters[platform].pause(exc.seconds)  # the limit is per bot: hold every send
+            return 0.0
+        except Blocked as exc:
+            stats.blocked += 1
+            await self._report(job, "blocked", str(exc)[:300])
+            return None
+        except (TimeoutError, TransientError, OSError) as exc:
+            if job.attempts >= self.MAX_ATTEMPTS:
+                stats.failed += 1
+                await self._report(job, "failed", str(exc)[:300])
+                return None
+            return min(30.0, 0.5 * 2 ** (job.attempts - 1))
+        except Exception as exc:  # a bug in an adapter must not kill the worker
+            log.exception("delivery to %s failed", platform)
+            stats.failed += 1
+            await self._report(job, "failed", f"{type(exc).__name__}: {exc}"[:300])
+            return None
+        now = time.monotonic()
+        stats.sent += 1
+        stats.first_send = stats.first_send or now
+        stats.last_send = now
+        await self._report(job, "sent", None)
+        return None
 
 
 class MemoryDeliverer:
