@@ -11,6 +11,7 @@ from bot.learning.clock import Clock, SystemClock
 from bot.learning.commands import register_learning_commands
 from bot.learning.curriculum import Curriculum, SectionRef, load_curriculum
 from bot.learning.db import Database, open_database
+from bot.learning.groups import GroupService, register_group_commands
 from bot.learning.service import LearningService
 from bot.nudges.delivery import Deliverer, DeliveryQueue, Limits
 from bot.nudges.engine import NudgeEngine
@@ -77,9 +78,12 @@ async def build_app(
     curriculum = curriculum or load_curriculum(settings.curriculum_path, settings.knowledge_dir)
     db = await open_database(settings.db_url)
     learning = LearningService(db, curriculum, clock or SystemClock(), section_excerpt(retriever))
-    register_learning_commands(core.registry, learning)
+    groups = GroupService(learning)
+    register_learning_commands(core.registry, learning, groups)
+    register_group_commands(core.registry, groups)
     queue = DeliveryQueue(deliverers or {}, limits)
     engine = NudgeEngine(learning, queue, settings.nudge_grace_hours)
+    engine.groups = groups
     queue.on_result = engine.on_result
     queue.before_send = engine.before_send
     core.learning = learning

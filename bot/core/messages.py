@@ -24,6 +24,9 @@ class Request:
     channel_id: str | None = None
     user_name: str | None = None
     locale: str | None = None
+    # Set by the adapter after asking the platform (Telegram getChatMember, Discord Manage
+    # Channels): whether the sender may configure this group chat.
+    chat_admin: bool = False
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from bot.core.answers import Citation
 from bot.core.messages import Attachment, Bullets, Button, Paragraph, Reply, Request
 from bot.core.registry import CommandRegistry
 from bot.learning.curriculum import Task
+from bot.learning.groups import GroupService, group_done
 from bot.learning.models import Learner
 from bot.learning.planner import (
     DayPlan,
@@ -145,7 +146,9 @@ def describe_plan(
     return Reply(tuple(blocks), citations=cites, buttons=TASK_BUTTONS)
 
 
-def register_learning_commands(reg: CommandRegistry, svc: LearningService) -> None:  # noqa: C901
+def register_learning_commands(
+    reg: CommandRegistry, svc: LearningService, groups: GroupService | None = None
+) -> None:  # noqa: C901
     cur = svc.curriculum
 
     def track_buttons() -> tuple[Button, ...]:
@@ -266,6 +269,8 @@ def register_learning_commands(reg: CommandRegistry, svc: LearningService) -> No
     # -- /done -------------------------------------------------------------------------
     @reg.command("done", "mark today's task done (optionally with a note)", usage="[NOTE]")
     async def done(req: Request, args: str) -> Reply:
+        if req.where == "group" and groups is not None:
+            return await group_done(groups, req)
         note = args.strip() or None
         if note and len(note) > MAX_NOTE_CHARS:
             return Reply.text(
@@ -434,7 +439,7 @@ def register_learning_commands(reg: CommandRegistry, svc: LearningService) -> No
     @reg.command("streak", "your study streak")
     async def streak(req: Request, args: str) -> Reply:
         async with svc.db.sessions() as s:
-            learner = await enrolled(s, req)
+            learner = await svc.find_learner(s, who_of(req))
             if learner is None:
                 return not_enrolled()
             now = svc.streak_now(learner)

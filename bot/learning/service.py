@@ -184,7 +184,7 @@ class LearningService:
                 group_id=group_id,
             )
         )
-        if kind in ("done", "session", "review"):
+        if kind in ("done", "session", "review", "group"):
             self._bump_streak(learner, day)
         await s.flush()
         return day

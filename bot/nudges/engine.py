@@ -12,10 +12,8 @@ than a miss the learner can recover with /today.
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, exists, select, update
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +23,7 @@ from bot.learning.commands import describe_plan
 from bot.learning.models import Identity, Learner, NudgeSent
 from bot.learning.service import LearningService
 from bot.nudges.delivery import DeliveryQueue, SendJob, Target
+from bot.nudges.due import windows, zone_buckets
 
 log = logging.getLogger(__name__)
 
@@ -46,23 +45,6 @@ class TickReport:
     requeued: int = 0
     group_posts: int = 0
     details: list[str] = field(default_factory=list)
-
-
-def zone_buckets(zones: list[str], now: datetime) -> dict[tuple[date, int], list[str]]:
-    """Zones grouped by their current local (date, minute of day): one query per bucket."""
-    buckets: dict[tuple[date, int], list[str]] = defaultdict(list)
-    for zone in zones:
-        local = now.astimezone(ZoneInfo(zone))
-        buckets[(local.date(), local.hour * 60 + local.minute)].append(zone)
-    return buckets
-
-
-def windows(day: date, minute: int, grace_minutes: int) -> list[tuple[date, int, int]]:
-    """(local date, lowest, highest nudge minute) that are due now, across midnight too."""
-    out = [(day, max(0, minute - grace_minutes), minute)]
-    if minute - grace_minutes < 0:
-        out.append((day - timedelta(days=1), 1440 + minute - grace_minutes, 1439))
-    return out
 
 
 class NudgeEngine:
@@ -126,7 +108,7 @@ class NudgeEngine:
             await self._nudge(item, now, report)
         await self._snoozes(now, report)
         if self.groups is not None:
-            report.group_posts = await self.groups.tick(now)
+            report.group_posts = await self.groups.tick(now, self.queue, self.grace_minutes)
         return report
 
     async def _nudge(self, item: DueNudge, now: datetime, report: TickReport) -> None:
