@@ -40,20 +40,41 @@ N = 100_000
 async def bench_tick(url: str) -> dict:
     db = await open_database(url)
     rng = random.Random(7)
-    zones = sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
+    zones = sorted(
+        z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/"))
+    )
     now = datetime(2026, 11, 21, 17, 0, tzinfo=UTC)
     async with db.engine.begin() as conn:
         for start in range(0, N, 5000):
             rows = [
-                {"id": i + 1, "created_at": now, "track": "part-time", "tz": rng.choice(zones),
-                 "nudge_minute": rng.randrange(0, 1440), "active_days": 127, "nudges_paused": False,
-                 "sessions_done": 0, "streak_current": 0, "streak_best": 0}
+                {
+                    "id": i + 1,
+                    "created_at": now,
+                    "track": "part-time",
+                    "tz": rng.choice(zones),
+                    "nudge_minute": rng.randrange(0, 1440),
+                    "active_days": 127,
+                    "nudges_paused": False,
+                    "sessions_done": 0,
+                    "streak_current": 0,
+                    "streak_best": 0,
+                }
                 for i in range(start, min(N, start + 5000))
             ]
             await conn.execute(insert(Learner), rows)
-            await conn.execute(insert(Identity), [
-                {"learner_id": r["id"], "platform": "telegram", "platform_user_id": str(r["id"]),
-                 "created_at": now, "last_seen_at": now} for r in rows])
+            await conn.execute(
+                insert(Identity),
+                [
+                    {
+                        "learner_id": r["id"],
+                        "platform": "telegram",
+                        "platform_user_id": str(r["id"]),
+                        "created_at": now,
+                        "last_seen_at": now,
+                    }
+                    for r in rows
+                ],
+            )
     cur = load_curriculum(ROOT / "knowledge/curriculum.yaml")
     svc = LearningService(db, cur, FakeClock(now))
     engine = NudgeEngine(svc, DeliveryQueue({}), grace_hours=6)
@@ -65,10 +86,13 @@ async def bench_tick(url: str) -> dict:
         times.append(time.perf_counter() - t0)
         counts.append(len(due))
     await db.close()
-    return {"learners": N, "zones": len(zones), "find_due_s": {
-        "median": round(statistics.median(times), 3), "max": round(max(times), 3)},
+    return {
+        "learners": N,
+        "zones": len(zones),
+        "find_due_s": {"median": round(statistics.median(times), 3), "max": round(max(times), 3)},
         "due_per_call_median": int(statistics.median(counts)),
-        "note": "nobody nudged yet, so each call finds everyone inside the 6 h grace window"}
+        "note": "nobody nudged yet, so each call finds everyone inside the 6 h grace window",
+    }
 
 
 async def bench_sends(n: int) -> dict:
@@ -83,13 +107,20 @@ async def bench_sends(n: int) -> dict:
     stats = queue.stats["telegram"]
     await queue.stop()
     rate = (stats.sent - 1) / (stats.last_send - stats.first_send)
-    return {"messages": n, "seconds": round(took, 2), "rate_per_s": round(rate, 2),
-            "share_of_30": round(rate / 30, 4), "platform_429": deliverer.rejected_429}
+    return {
+        "messages": n,
+        "seconds": round(took, 2),
+        "rate_per_s": round(rate, 2),
+        "share_of_30": round(rate / 30, 4),
+        "platform_429": deliverer.rejected_429,
+    }
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pg", help="also run the tick on this PostgreSQL database URL (it must be empty)")
+    parser.add_argument(
+        "--pg", help="also run the tick on this PostgreSQL database URL (it must be empty)"
+    )
     parser.add_argument("--sends", type=int, default=600)
     args = parser.parse_args()
     results = {}

@@ -11,7 +11,7 @@ from bot.learning.clock import Clock, SystemClock
 from bot.learning.commands import register_learning_commands
 from bot.learning.curriculum import Curriculum, SectionRef, load_curriculum
 from bot.learning.db import Database, open_database
-from bot.learning.groups import GroupService, register_group_commands
+from bot.learning.groups import GroupService, register_group_aliases, register_group_commands
 from bot.learning.service import LearningService
 from bot.nudges.delivery import Deliverer, DeliveryQueue, Limits
 from bot.nudges.engine import NudgeEngine
@@ -81,6 +81,7 @@ async def build_app(
     groups = GroupService(learning)
     register_learning_commands(core.registry, learning, groups)
     register_group_commands(core.registry, groups)
+    register_group_aliases(core.registry)
     queue = DeliveryQueue(deliverers or {}, limits)
     engine = NudgeEngine(learning, queue, settings.nudge_grace_hours)
     engine.groups = groups

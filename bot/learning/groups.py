@@ -285,6 +285,16 @@ def register_group_commands(reg: CommandRegistry, groups: GroupService) -> None:
             )
 
 
+def register_group_aliases(reg: CommandRegistry) -> None:
+    """Short forms platforms expect, routed to the same /group logic."""
+    group = reg.get("group")
+    assert group is not None
+
+    @reg.command("leaderboard", "who in this group has done the most tasks")
+    async def leaderboard(req: Request, args: str) -> Reply:
+        return await group.handler(req, "leaderboard")
+
+
 async def group_done(groups: GroupService, req: Request) -> Reply:
     """A member's Done on the group's latest task (used by /done in a group chat)."""
     svc = groups.svc

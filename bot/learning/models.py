@@ -165,3 +165,14 @@ class GroupDone(Base):
     )
     task_id: Mapped[str] = mapped_column(String(80), primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ProcessedEvent(Base):
+    """Platform events already handled (Telegram update ids, button taps): each acts once,
+    even when a platform redelivers it after a restart or a user taps twice."""
+
+    __tablename__ = "processed_events"
+
+    platform: Mapped[str] = mapped_column(String(20), primary_key=True)
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

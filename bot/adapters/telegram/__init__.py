@@ -1,0 +1,1 @@
+"""Telegram adapter (python-telegram-bot 22): translation only, every decision is the core's."""

@@ -1,0 +1,271 @@
+"""Telegram through python-telegram-bot: updates in, core replies out, nudges delivered.
+
+Translation only: which chat messages are addressed to the bot (private chats, mentions,
+replies, commands), who is a chat admin (getChatMember), and how a Reply looks (HTML,
+inline keyboards, photos). Everything a learner would notice is decided by the core.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import warnings
+from dataclasses import dataclass
+
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    LinkPreviewOptions,
+    Update,
+)
+from telegram.constants import ChatMemberStatus, ChatType, ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, TimedOut
+from telegram.error import RetryAfter as TgRetryAfter
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.adapters.telegram.render import render
+from bot.core.bot import BotCore
+from bot.core.messages import Reply, Request
+from bot.learning.once import first_time
+from bot.nudges.delivery import Blocked, RetryAfter, Target, TransientError
+
+log = logging.getLogger(__name__)
+
+ADMIN_COMMANDS = ("/group",)
+PLATFORM = "telegram"
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    token: str
+    base_url: str = "https://api.telegram.org/bot"
+    webhook_url: str | None = None
+    webhook_port: int = 8443
+    webhook_listen: str = "0.0.0.0"
+    poll_timeout: int = 10
+
+
+def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.label, callback_data=b.action[:64]) for b in reply.buttons]]
+    )
+
+
+async def send_reply(bot, chat_id: int | str, reply: Reply, reply_to: int | None = None) -> None:  # type: ignore[no-untyped-def]
+    """Send one core Reply: HTML parts (buttons on the last), then photos and files."""
+    parts = render(reply)
+    for i, part in enumerate(parts):
+        await bot.send_message(
+            chat_id=chat_id,
+            text=part,
+            parse_mode=ParseMode.HTML,
+            reply_markup=keyboard(reply) if i == len(parts) - 1 else None,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+            reply_to_message_id=reply_to if i == 0 else None,
+        )
+    for att in reply.attachments:
+        if att.mime == "image/png":
+            await bot.send_photo(chat_id=chat_id, photo=InputFile(att.data, filename=att.filename))
+        else:
+            await bot.send_document(
+                chat_id=chat_id, document=InputFile(att.data, filename=att.filename)
+            )
+
+
+def retry_seconds(exc: TgRetryAfter) -> float:
+    """PTB 22 is moving retry_after from int to timedelta; accept both without warnings."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        value = exc.retry_after
+    return value.total_seconds() if hasattr(value, "total_seconds") else float(value)
+
+
+class TelegramDeliverer:
+    """Nudges and group posts, with PTB's errors mapped onto the delivery queue's."""
+
+    platform = PLATFORM
+
+    def __init__(self, bot) -> None:  # type: ignore[no-untyped-def]
+        self.bot = bot
+
+    async def send(self, target: Target, reply: Reply) -> None:
+        try:
+            await send_reply(self.bot, target.chat_id, reply)
+        except TgRetryAfter as exc:
+            raise RetryAfter(retry_seconds(exc)) from exc
+        except Forbidden as exc:
+            raise Blocked(str(exc)) from exc
+        except BadRequest as exc:
+            if "chat not found" in str(exc).lower():
+                raise Blocked(str(exc)) from exc
+            raise
+        except (TimedOut, NetworkError) as exc:
+            raise TransientError(str(exc)) from exc
+
+
+class TelegramAdapter:
+    def __init__(self, core: BotCore, settings: TelegramSettings) -> None:
+        self.core = core
+        self.settings = settings
+        self.application: Application = (
+            ApplicationBuilder()
+            .token(settings.token)
+            .base_url(settings.base_url)
+            .base_file_url(settings.base_url.replace("/bot", "/file/bot"))
+            .concurrent_updates(8)
+            .build()
+        )
+        self.application.add_handler(CallbackQueryHandler(self.on_callback))
+        self.application.add_handler(MessageHandler(~filters.UpdateType.EDITED, self.on_message))
+        self.application.add_error_handler(self.on_error)
+        self.deliverer = TelegramDeliverer(self.application.bot)
+
+    @property
+    def db(self):  # type: ignore[no-untyped-def]
+        return self.core.learning.db
+
+    async def _first_time(self, key: str) -> bool:
+        if self.core.learning is None:
+            return True
+        return await first_time(self.db, PLATFORM, key, self.core.learning.clock.now())
+
+    # -- lifecycle ---------------------------------------------------------------------
+    async def start(self) -> None:
+        app = self.application
+        await app.initialize()
+        await app.bot.set_my_commands(
+            [BotCommand(c.name, c.summary[:256]) for c in self.core.registry.all() if not c.admin]
+        )
+        await app.start()
+        if self.settings.webhook_url:
+            await app.updater.start_webhook(
+                listen=self.settings.webhook_listen,
+                port=self.settings.webhook_port,
+                url_path=self.settings.token,
+                webhook_url=self.settings.webhook_url,
+                allowed_updates=["message", "callback_query"],
+            )
+        else:
+            await app.updater.start_polling(
+                poll_interval=0.0,
+                timeout=self.settings.poll_timeout,
+                allowed_updates=["message", "callback_query"],
+                drop_pending_updates=False,
+            )
+
+    async def stop(self) -> None:
+        app = self.application
+        if app.updater and app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+
+    # -- incoming ----------------------------------------------------------------------
+    async def _is_admin(self, chat_id: int, user_id: int) -> bool:
+        try:
+            member = await self.application.bot.get_chat_member(chat_id, user_id)
+        except (BadRequest, Forbidden):
+            return False
+        return member.status in (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR)
+
+    def _addressed_text(self, update: Update) -> str | None:
+        """The text meant for the bot, or None when group chatter should be ignored."""
+        msg = update.effective_message
+        text = msg.text or msg.caption or ""
+        if update.effective_chat.type == ChatType.PRIVATE:
+            return text
+        me = self.application.bot.username or ""
+        if text.startswith("/"):
+            head = text.split(maxsplit=1)[0]
+            if "@" in head and head.split("@", 1)[1].lower() != me.lower():
+                return None  # a command for another bot
+            return text
+        mention = f"@{me}"
+        if me and mention.lower() in text.lower():
+            start = text.lower().index(mention.lower())
+            return (text[:start] + text[start + len(mention) :]).strip()
+        replied = msg.reply_to_message
+        if (
+            replied is not None
+            and replied.from_user is not None
+            and replied.from_user.id == self.application.bot.id
+        ):
+            return text
+        return None
+
+    async def _request(self, update: Update, text: str) -> Request:
+        chat, user = update.effective_chat, update.effective_user
+        group = chat.type != ChatType.PRIVATE
+        admin = False
+        if group and text.lower().startswith(ADMIN_COMMANDS):
+            admin = await self._is_admin(chat.id, user.id)
+        return Request(
+            platform=PLATFORM,
+            user_id=str(user.id),
+            text=text,
+            where="group" if group else "dm",
+            channel_id=str(chat.id),
+            user_name=user.first_name or user.username,
+            chat_admin=admin,
+        )
+
+    async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        msg, chat = update.effective_message, update.effective_chat
+        if msg is None or update.effective_user is None or update.effective_user.is_bot:
+            return
+        if not await self._first_time(f"u{update.update_id}"):
+            return  # redelivered after a restart: answered already
+        private = chat.type == ChatType.PRIVATE
+        if private and not (msg.text or msg.caption):
+            reply = Reply.text(
+                "I can only read text messages. Ask me a question, or send /help.", kind="error"
+            )
+            await self._send(chat.id, reply)
+            return
+        text = self._addressed_text(update)
+        if text is None:
+            return
+        reply = await self.core.handle(await self._request(update, text))
+        await self._send(chat.id, reply, reply_to=None if private else msg.message_id)
+
+    async def on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        msg = query.message
+        key = f"cb{msg.chat.id}:{msg.message_id}:{query.from_user.id}:{query.data}"
+        if not await self._first_time(key):
+            await query.answer("Already done 👍")
+            return
+        await query.answer()  # first, so the client stops its spinner
+        reply = await self.core.handle(await self._request(update, query.data or ""))
+        if msg.chat.type == ChatType.PRIVATE:
+            with contextlib.suppress(BadRequest):  # already edited
+                await query.edit_message_reply_markup(reply_markup=None)
+        await self._send(msg.chat.id, reply)
+
+    async def _send(self, chat_id: int, reply: Reply, reply_to: int | None = None) -> None:
+        for attempt in range(3):
+            try:
+                await send_reply(self.application.bot, chat_id, reply, reply_to)
+                return
+            except TgRetryAfter as exc:
+                await asyncio.sleep(retry_seconds(exc))
+            except (TimedOut, NetworkError):
+                await asyncio.sleep(0.5 * 2**attempt)
+            except Forbidden:
+                return
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("telegram handler failed: %s", context.error, exc_info=context.error)
