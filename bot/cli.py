@@ -160,7 +160,7 @@ async def _console_session(settings: Settings, *, scheduler: bool) -> int:
         if scheduler:
             from bot.nudges.scheduler import start_scheduler
 
-            sched = await start_scheduler(app.engine)
+            sched = await start_scheduler(app.engine, settings.tick_seconds)
         return await run_console(app.core, outbox=outbox)
     finally:
         if sched is not None:
@@ -175,17 +175,77 @@ def cmd_chat(args: argparse.Namespace) -> int:
     return asyncio.run(_console_session(settings, scheduler=False))
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    tokens = [name for name in ("DISCORD_TOKEN", "TELEGRAM_TOKEN") if os.environ.get(name)]
-    if tokens:
-        print(
-            f"{', '.join(tokens)} set, but the Discord and Telegram adapters are not part of "
-            "this release yet; opening the local console chat instead.",
-            file=sys.stderr,
+async def _serve_platforms(settings: Settings) -> int:
+    """Every configured adapter, the nudge scheduler, one core and one database, until a
+    SIGTERM or Ctrl-C; then adapters stop taking updates, the queue stops, the DB closes."""
+    import signal
+
+    from bot.adapters.telegram.adapter import TelegramAdapter, TelegramSettings
+    from bot.bootstrap import build_app
+    from bot.nudges.delivery import Limits
+    from bot.nudges.scheduler import start_scheduler
+
+    app = await build_app(
+        settings,
+        limits={"telegram": Limits(per_second=30, per_chat_interval=1.0, per_group_per_minute=20)},
+    )
+    adapters = []
+    token = os.environ.get("TELEGRAM_TOKEN", "")
+    if token:
+        tg = TelegramAdapter(
+            app.core,
+            TelegramSettings(
+                token=token,
+                base_url=os.environ.get("TELEGRAM_BASE_URL") or "https://api.telegram.org/bot",
+                webhook_url=os.environ.get("TELEGRAM_WEBHOOK_URL") or None,
+                webhook_port=int(os.environ.get("TELEGRAM_WEBHOOK_PORT") or 8443),
+            ),
         )
+        app.queue.add_deliverer("telegram", tg.deliverer)
+        adapters.append(tg)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    sched = None
+    try:
+        for adapter in adapters:
+            await adapter.start()
+        sched = await start_scheduler(app.engine, settings.tick_seconds)
+        print(
+            f"mlbot is running ({', '.join(type(a).__name__ for a in adapters)}); "
+            "Ctrl-C or SIGTERM stops it.",
+            file=sys.stderr,
+            flush=True,
+        )
+        await stop.wait()
+    finally:
+        if sched is not None:
+            sched.shutdown(wait=False)
+        for adapter in adapters:
+            await adapter.stop()
+        await app.close()
+    print("mlbot stopped cleanly.", file=sys.stderr, flush=True)
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if not _ensure_index(settings):
         return 1
+    if os.environ.get("TELEGRAM_TOKEN"):
+        if os.environ.get("DISCORD_TOKEN"):
+            print(
+                "DISCORD_TOKEN is set, but the Discord adapter is not part of this release yet.",
+                file=sys.stderr,
+            )
+        return asyncio.run(_serve_platforms(settings))
+    if os.environ.get("DISCORD_TOKEN"):
+        print(
+            "DISCORD_TOKEN is set, but the Discord adapter is not part of this release yet; "
+            "opening the local console chat instead.",
+            file=sys.stderr,
+        )
     return asyncio.run(_console_session(settings, scheduler=True))
 
 

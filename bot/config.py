@@ -32,6 +32,7 @@ class Settings:
     # None means SQLite in the data dir; DATABASE_URL selects PostgreSQL.
     database_url: str | None = None
     nudge_grace_hours: float = 6.0
+    tick_seconds: int = 60
     max_file_bytes: int = 5 * 1024 * 1024
     max_question_chars: int = 1000
     answer_max_chars: int = 1000
@@ -47,6 +48,8 @@ class Settings:
             "chroma_port": int(env["CHROMA_PORT"]) if env.get("CHROMA_PORT") else None,
             "database_url": env.get("DATABASE_URL") or None,
         }
+        if env.get("MLBOT_TICK_SECONDS"):
+            values["tick_seconds"] = max(1, int(env["MLBOT_TICK_SECONDS"]))
         if env.get("MLBOT_NUDGE_GRACE_HOURS"):
             values["nudge_grace_hours"] = float(env["MLBOT_NUDGE_GRACE_HOURS"])
         if env.get("MLBOT_KNOWLEDGE_DIR"):

@@ -30,7 +30,7 @@ async def tg(app):
     adapter = TelegramAdapter(
         app.core, TelegramSettings(token=fake.token, base_url=fake.base_url, poll_timeout=1)
     )
-    app.queue.deliverers["telegram"] = adapter.deliverer
+    app.queue.add_deliverer("telegram", adapter.deliverer)
     await adapter.start()
     yield fake, adapter
     await adapter.stop()
@@ -340,4 +340,62 @@ async def test_delivery_respects_limits_of_the_fake(app, tmp_path):
     finally:
         await queue.stop()
         await adapter.application.shutdown()
+        await fake.stop()
+
+
+async def test_mlbot_run_serves_telegram_and_stops_cleanly_on_sigterm(
+    kb_settings, subprocess_env, tmp_path
+):
+    import shutil
+    import signal
+    import sys
+
+    fake = FakeTelegram()
+    await fake.start()
+    data = tmp_path / "run-data"
+    shutil.copytree(kb_settings.data_dir, data)  # the built index; the database is created fresh
+    env = {
+        **subprocess_env,
+        "TELEGRAM_TOKEN": fake.token,
+        "TELEGRAM_BASE_URL": fake.base_url,
+        "MLBOT_KNOWLEDGE_DIR": str(kb_settings.knowledge_dir),
+        "MLBOT_TICK_SECONDS": "1",
+    }
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "run",
+        "--data-dir",
+        str(data),
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        await fake.wait_for(lambda: fake.commands or None, timeout=60)
+        fake.push_message(USER, "what math do I need?")
+        [answer] = await fake.wait_for(lambda: fake.messages(USER) or None, timeout=30)
+        assert "linear algebra" in answer.text
+        from datetime import datetime as _dt
+
+        now = _dt.now(UTC)
+        fake.push_message(USER, f"/start part-time UTC {now:%H:%M}")
+        nudge = await fake.wait_for(
+            lambda: [m for m in fake.messages(USER) if "Time to study" in m.text], timeout=30
+        )
+        assert "Today's task" in nudge[0].text
+        proc.send_signal(signal.SIGTERM)
+        _, err = await asyncio.wait_for(proc.communicate(), 30)
+        assert proc.returncode == 0, err.decode()
+        assert "stopped cleanly" in err.decode() and "Traceback" not in err.decode()
+    except AssertionError:
+        if proc.returncode is None:
+            proc.kill()
+        _, err = await proc.communicate()
+        sent = [m.text[:60] for m in fake.messages()]
+        raise AssertionError(f"sent: {sent}; bot log: {err.decode()[-3000:]}") from None
+    finally:
+        if proc.returncode is None:
+            proc.kill()
         await fake.stop()

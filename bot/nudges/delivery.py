@@ -141,17 +141,31 @@ class DeliveryQueue:
         on_result: ResultHook | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        self.deliverers = deliverers
+        self.deliverers: dict[str, Deliverer] = {}
         self._sleep = sleep
+        self._limits = dict(limits or {})
         self._queues: dict[str, asyncio.Queue[SendJob]] = {}
-        self._limiters = {
-            p: RateLimiter((limits or {}).get(p, Limits()), sleep=sleep) for p in deliverers
-        }
+        self._limiters: dict[str, RateLimiter] = {}
         self.on_result = on_result
         self.before_send: Callable[[SendJob], Awaitable[None]] | None = None
         self._workers: list[asyncio.Task] = []
         self._inflight: set[asyncio.Future] = set()
-        self.stats: dict[str, DeliveryStats] = {p: DeliveryStats() for p in deliverers}
+        self.stats: dict[str, DeliveryStats] = {}
+        for platform, deliverer in deliverers.items():
+            self.add_deliverer(platform, deliverer)
+
+    def add_deliverer(
+        self, platform: str, deliverer: Deliverer, limits: Limits | None = None
+    ) -> None:
+        """Register (or replace) a platform; adapters start after the queue is built."""
+        self.deliverers[platform] = deliverer
+        if limits is not None:
+            self._limits[platform] = limits
+        if platform not in self._limiters or limits is not None:
+            self._limiters[platform] = RateLimiter(
+                self._limits.get(platform, Limits()), sleep=self._sleep
+            )
+        self.stats.setdefault(platform, DeliveryStats())
 
     def can_deliver(self, platform: str) -> bool:
         return platform in self.deliverers
