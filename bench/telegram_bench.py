@@ -24,12 +24,12 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from sqlalchemy import insert  # noqa: E402
 
+from bot.adapters.telegram.adapter import LIMITS as TELEGRAM_LIMITS  # noqa: E402
 from bot.adapters.telegram.adapter import TelegramAdapter, TelegramSettings  # noqa: E402
 from bot.bootstrap import build_app  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.learning.clock import FakeClock  # noqa: E402
 from bot.learning.models import Identity, Learner  # noqa: E402
-from bot.nudges.delivery import Limits  # noqa: E402
 from tests.fakes.telegram import FakeTelegram  # noqa: E402
 
 
@@ -50,9 +50,7 @@ async def main() -> None:
         app = await build_app(
             settings,
             clock=FakeClock(now),
-            limits={
-                "telegram": Limits(per_second=30, per_chat_interval=1.0, per_group_per_minute=20)
-            },
+            limits={"telegram": TELEGRAM_LIMITS},
         )
         adapter = TelegramAdapter(
             app.core, TelegramSettings(token=fake.token, base_url=fake.base_url)

@@ -180,14 +180,14 @@ async def _serve_platforms(settings: Settings) -> int:
     SIGTERM or Ctrl-C; then adapters stop taking updates, the queue stops, the DB closes."""
     import signal
 
+    from bot.adapters.telegram.adapter import LIMITS as TELEGRAM_LIMITS
     from bot.adapters.telegram.adapter import TelegramAdapter, TelegramSettings
     from bot.bootstrap import build_app
-    from bot.nudges.delivery import Limits
     from bot.nudges.scheduler import start_scheduler
 
     app = await build_app(
         settings,
-        limits={"telegram": Limits(per_second=30, per_chat_interval=1.0, per_group_per_minute=20)},
+        limits={"telegram": TELEGRAM_LIMITS},
     )
     adapters = []
     token = os.environ.get("TELEGRAM_TOKEN", "")
