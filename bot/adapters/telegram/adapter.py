@@ -10,8 +10,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import warnings
 from dataclasses import dataclass
+
+# Opt in to PTB's coming timedelta durations now (retry_seconds handles both forms).
+os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 from telegram import (
     BotCommand,
