@@ -399,3 +399,47 @@ async def test_mlbot_run_serves_telegram_and_stops_cleanly_on_sigterm(
         if proc.returncode is None:
             proc.kill()
         await fake.stop()
+
+
+async def test_webhook_mode_by_configuration(app):
+    import socket
+
+    import aiohttp
+
+    fake = FakeTelegram()
+    await fake.start()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/{fake.token}"
+    adapter = TelegramAdapter(
+        app.core,
+        TelegramSettings(
+            token=fake.token,
+            base_url=fake.base_url,
+            webhook_url=url,
+            webhook_port=port,
+            webhook_listen="127.0.0.1",
+        ),
+    )
+    await adapter.start()
+    try:
+        assert fake.webhook_url == url
+        assert "getUpdates" not in [m for m, _ in fake.calls]
+        update = {
+            "update_id": 1,
+            "message": {
+                "message_id": 1,
+                "date": 0,
+                "chat": fake.chat(USER),
+                "from": fake.user(USER),
+                "text": "what math do I need?",
+            },
+        }
+        async with aiohttp.ClientSession() as http, http.post(url, json=update) as resp:
+            assert resp.status == 200
+        [answer] = await fake.wait_for(lambda: fake.messages(USER) or None)
+        assert "linear algebra" in answer.text
+    finally:
+        await adapter.stop()
+        await fake.stop()

@@ -381,3 +381,7 @@ class FakeTelegram:
                 can_delete_stories=False,
             )
         return web.json_response({"ok": True, "result": result})
+
+    async def api_setWebhook(self, p: dict) -> web.Response:
+        self.webhook_url = p.get("url")
+        return web.json_response({"ok": True, "result": True})
