@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 
+from bot.adapters.split import pack
 from bot.core.messages import Bullets, Paragraph, Reply
 
 MAX_CHARS = 4096
@@ -35,44 +36,16 @@ def blocks_html(reply: Reply) -> list[str]:
     return out
 
 
-def _split_block(block: str, limit: int) -> list[str]:
-    """A block over the limit: split at lines; a single huge line at spaces (it has no tags)."""
-    if len(block) <= limit:
-        return [block]
-    parts: list[str] = []
-    for line in block.split("\n"):
-        while len(line) > limit:
-            cut = line.rfind(" ", 0, limit)
-            if cut <= 0 or "<" in line[:limit]:
-                cut = limit
-            # Never cut inside an entity like &amp;
-            amp = line.rfind("&", 0, cut)
-            if amp != -1 and ";" not in line[amp:cut]:
-                cut = amp
-            parts.append(line[:cut])
-            line = line[cut:].lstrip(" ")
-        parts.append(line)
-    return parts
+def _entity_guard(line: str, cut: int) -> int:
+    """Never cut inside an entity like &amp; (our tags only wrap whole short tokens)."""
+    amp = line.rfind("&", 0, cut)
+    if amp != -1 and ";" not in line[amp:cut]:
+        return amp
+    return cut
 
 
 def split_html(blocks: list[str], limit: int = MAX_CHARS) -> list[str]:
-    """Pack blocks into messages of at most `limit` characters, breaking only between them
-    (or between the lines of a block too big for one message)."""
-    messages: list[str] = []
-    current = ""
-    for block in blocks:
-        for n, piece in enumerate(_split_block(block, limit)):
-            sep = "\n" if n else "\n\n"
-            if not current:
-                current = piece
-            elif len(current) + len(sep) + len(piece) > limit:
-                messages.append(current)
-                current = piece
-            else:
-                current = f"{current}{sep}{piece}"
-    if current:
-        messages.append(current)
-    return messages or ["\u2026"]
+    return pack(blocks, limit, _entity_guard)
 
 
 def render(reply: Reply, limit: int = MAX_CHARS) -> list[str]:
