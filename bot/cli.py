@@ -185,10 +185,7 @@ async def _serve_platforms(settings: Settings) -> int:
     from bot.bootstrap import build_app
     from bot.nudges.scheduler import start_scheduler
 
-    app = await build_app(
-        settings,
-        limits={"telegram": TELEGRAM_LIMITS},
-    )
+    app = await build_app(settings)
     adapters = []
     token = os.environ.get("TELEGRAM_TOKEN", "")
     if token:
@@ -201,8 +198,15 @@ async def _serve_platforms(settings: Settings) -> int:
                 webhook_port=int(os.environ.get("TELEGRAM_WEBHOOK_PORT") or 8443),
             ),
         )
-        app.queue.add_deliverer("telegram", tg.deliverer)
+        app.queue.add_deliverer("telegram", tg.deliverer, TELEGRAM_LIMITS)
         adapters.append(tg)
+    if os.environ.get("DISCORD_TOKEN"):
+        from bot.adapters.discord.adapter import LIMITS as DISCORD_LIMITS
+        from bot.adapters.discord.adapter import DiscordAdapter
+
+        dc = DiscordAdapter(app.core, discord_settings())
+        app.queue.add_deliverer("discord", dc.deliverer, DISCORD_LIMITS)
+        adapters.append(dc)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -229,23 +233,59 @@ async def _serve_platforms(settings: Settings) -> int:
     return 0
 
 
+def discord_settings():  # type: ignore[no-untyped-def]
+    from bot.adapters.discord.adapter import DiscordSettings
+
+    guild = os.environ.get("DISCORD_GUILD_ID")
+    return DiscordSettings(
+        token=os.environ.get("DISCORD_TOKEN", ""),
+        guild_id=int(guild) if guild else None,
+        message_content=os.environ.get("DISCORD_MESSAGE_CONTENT", "").lower()
+        in ("1", "true", "yes"),
+        sharded=os.environ.get("DISCORD_SHARDED", "").lower() in ("1", "true", "yes"),
+        api_base=os.environ.get("DISCORD_API_BASE") or None,
+        gateway_url=os.environ.get("DISCORD_GATEWAY_URL") or None,
+    )
+
+
+def cmd_discord_sync(args: argparse.Namespace) -> int:
+    """Register the slash commands with Discord, globally or for one guild (instant)."""
+    if not os.environ.get("DISCORD_TOKEN"):
+        print("Set DISCORD_TOKEN first.", file=sys.stderr)
+        return 2
+
+    async def main() -> int:
+        from bot.adapters.discord.adapter import DiscordAdapter
+        from bot.bootstrap import build_app
+
+        app = await build_app(_settings(args))
+        adapter = DiscordAdapter(app.core, discord_settings())
+        try:
+            await adapter.client.login(adapter.settings.token)
+            if adapter.client.application_id is None:
+                info = await adapter.client.application_info()
+                adapter.client._connection.application_id = info.id
+            guild = args.guild or adapter.settings.guild_id
+            synced = await adapter.sync(guild)
+            where = f"guild {guild}" if guild else "globally (may take up to an hour to appear)"
+            print(
+                f"Synced {len(synced)} commands {where}: "
+                + ", ".join(sorted(c.name for c in synced))
+            )
+            return 0
+        finally:
+            await adapter.client.close()
+            await app.close()
+
+    return asyncio.run(main())
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if not _ensure_index(settings):
         return 1
-    if os.environ.get("TELEGRAM_TOKEN"):
-        if os.environ.get("DISCORD_TOKEN"):
-            print(
-                "DISCORD_TOKEN is set, but the Discord adapter is not part of this release yet.",
-                file=sys.stderr,
-            )
+    if os.environ.get("TELEGRAM_TOKEN") or os.environ.get("DISCORD_TOKEN"):
         return asyncio.run(_serve_platforms(settings))
-    if os.environ.get("DISCORD_TOKEN"):
-        print(
-            "DISCORD_TOKEN is set, but the Discord adapter is not part of this release yet; "
-            "opening the local console chat instead.",
-            file=sys.stderr,
-        )
     return asyncio.run(_console_session(settings, scheduler=True))
 
 
@@ -337,6 +377,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--due-at", required=True, help="ISO date-time, e.g. 2026-03-08T23:00:00+00:00")
     data_dir(p)
     p.set_defaults(func=cmd_nudges)
+
+    p = sub.add_parser("discord-sync", help="register the slash commands with Discord")
+    p.add_argument("--guild", type=int, help="a guild id: commands appear there at once")
+    data_dir(p)
+    p.set_defaults(func=cmd_discord_sync)
 
     p = sub.add_parser("run", help="run the bot (console chat when no platform token is set)")
     data_dir(p)

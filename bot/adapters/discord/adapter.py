@@ -1,0 +1,409 @@
+"""Discord through discord.py 2.7: slash commands, mentions/DMs, buttons, nudges.
+
+Translation only. Every interaction is deferred at once (Discord's 3-second deadline) and
+answered by follow-ups; every message we send forbids pings; buttons carry their core action
+in a stable custom id, so buttons on old messages keep working after a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import logging
+import re
+from dataclasses import dataclass
+from zoneinfo import available_timezones
+
+import aiohttp
+import discord
+import yarl
+from discord import app_commands
+
+from bot.adapters.discord.render import NO_PINGS, render
+from bot.core.bot import BotCore
+from bot.core.messages import Reply, Request
+from bot.learning.once import first_time
+from bot.nudges.delivery import Blocked, Limits, RetryAfter, Target, TransientError
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "discord"
+# About 50 requests/s per bot; a DM costs two calls the first time (open channel, send).
+LIMITS = Limits(per_second=20, per_chat_interval=1.0, per_group_per_minute=30)
+_MENTION = re.compile(r"<@!?(\d+)>")
+_ZONES: list[str] = []
+
+
+@dataclass(frozen=True)
+class DiscordSettings:
+    token: str
+    guild_id: int | None = None  # sync commands to one guild (instant) instead of globally
+    message_content: bool = False  # the privileged intent; nothing depends on it
+    sharded: bool = False
+    api_base: str | None = None  # for tests and proxies
+    gateway_url: str | None = None
+    guild_ready_timeout: float = 2.0
+
+
+def configure_endpoints(settings: DiscordSettings) -> None:
+    if settings.api_base:
+        discord.http.Route.BASE = settings.api_base.rstrip("/")
+    if settings.gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.gateway_url)
+
+
+class ActionButton(discord.ui.DynamicItem[discord.ui.Button], template=r"mlbot:(?P<action>/.+)"):
+    """A button whose custom id is its core action: valid forever, across restarts."""
+
+    def __init__(self, action: str, label: str = "") -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=(label or action)[:80],
+                custom_id=f"mlbot:{action}"[:100],
+                style=discord.ButtonStyle.secondary,
+            )
+        )
+        self.action = action
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> ActionButton:
+        return cls(match["action"], item.label or "")
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await interaction.client.mlbot.on_button(interaction, self.action)  # type: ignore[attr-defined]
+
+
+def view_for(reply: Reply) -> discord.ui.View | None:
+    if not reply.buttons:
+        return None
+    view = discord.ui.View(timeout=None)
+    for b in reply.buttons[:25]:
+        view.add_item(ActionButton(b.action, b.label))
+    return view
+
+
+def files_for(reply: Reply) -> list[discord.File]:
+    return [discord.File(io.BytesIO(a.data), filename=a.filename) for a in reply.attachments]
+
+
+async def zone_choices(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    if not _ZONES:
+        _ZONES.extend(
+            sorted(z for z in available_timezones() if "/" in z and not z.startswith("Etc/"))
+        )
+    needle = current.lower().replace(" ", "_")
+    hits = (
+        [z for z in _ZONES if needle in z.lower()]
+        if needle
+        else ["Europe/Berlin", "America/New_York", "Asia/Kolkata", "UTC"]
+    )
+    return [app_commands.Choice(name=z, value=z) for z in hits[:25]]
+
+
+class DiscordDeliverer:
+    platform = PLATFORM
+
+    def __init__(self, client: discord.Client) -> None:
+        self.client = client
+
+    async def send(self, target: Target, reply: Reply) -> None:
+        try:
+            if target.kind == "dm":
+                user = self.client.get_user(int(target.chat_id)) or await self.client.fetch_user(
+                    int(target.chat_id)
+                )
+                channel = user.dm_channel or await user.create_dm()
+            else:
+                channel = self.client.get_channel(
+                    int(target.chat_id)
+                ) or await self.client.fetch_channel(int(target.chat_id))
+            await send_parts(channel, reply)
+        except discord.Forbidden as exc:
+            raise Blocked(f"{exc.status} {exc.code}: {exc.text}") from exc
+        except discord.NotFound as exc:
+            raise Blocked(f"not found: {exc.text}") from exc
+        except discord.HTTPException as exc:
+            if exc.status == 429:
+                raise RetryAfter(float(getattr(exc, "retry_after", 1.0) or 1.0)) from exc
+            if exc.status >= 500:
+                raise TransientError(str(exc)) from exc
+            raise
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            raise TransientError(str(exc)) from exc
+
+
+async def send_parts(channel, reply: Reply, reference: discord.Message | None = None) -> None:  # type: ignore[no-untyped-def]
+    parts = render(reply)
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        kwargs: dict = {"content": part, "allowed_mentions": NO_PINGS}
+        if last and (view := view_for(reply)) is not None:
+            kwargs["view"] = view
+        if last and reply.attachments:
+            kwargs["files"] = files_for(reply)
+        if i == 0 and reference is not None:
+            kwargs["reference"] = reference
+            kwargs["mention_author"] = False
+        await channel.send(**kwargs)
+
+
+class DiscordAdapter:
+    def __init__(self, core: BotCore, settings: DiscordSettings) -> None:
+        configure_endpoints(settings)
+        self.core = core
+        self.settings = settings
+        intents = discord.Intents.default()
+        intents.message_content = settings.message_content
+        cls = discord.AutoShardedClient if settings.sharded else discord.Client
+        self.client: discord.Client = cls(
+            intents=intents,
+            allowed_mentions=NO_PINGS,
+            guild_ready_timeout=settings.guild_ready_timeout,
+        )
+        self.client.mlbot = self  # type: ignore[attr-defined]
+        self.tree = app_commands.CommandTree(self.client)
+        self.client.setup_hook = self._setup_hook  # type: ignore[method-assign]
+        self.client.event(self.on_message)
+        self._build_commands()
+        self.deliverer = DiscordDeliverer(self.client)
+        self._task: asyncio.Task | None = None
+
+    async def _setup_hook(self) -> None:
+        self.client.add_dynamic_items(ActionButton)
+
+    # -- lifecycle ---------------------------------------------------------------------
+    async def start(self, timeout: float = 60.0) -> None:
+        self._task = asyncio.create_task(self.client.start(self.settings.token), name="discord")
+        waiter = asyncio.create_task(self.client.wait_until_ready())
+        done, _ = await asyncio.wait(
+            {self._task, waiter}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+        )
+        if self._task in done:
+            waiter.cancel()
+            self._task.result()  # raises the login/connect error
+        if waiter not in done:
+            waiter.cancel()
+            raise TimeoutError("Discord did not become ready in time")
+
+    async def stop(self) -> None:
+        await self.client.close()
+        if self._task is not None:
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def sync(self, guild_id: int | None = None) -> list[app_commands.AppCommand]:
+        """Register the slash commands (on demand: Discord rate-limits command creation)."""
+        guild = discord.Object(id=guild_id) if guild_id else None
+        if guild is not None:
+            self.tree.copy_global_to(guild=guild)
+        return await self.tree.sync(guild=guild)
+
+    # -- requests ----------------------------------------------------------------------
+    def _request(self, interaction: discord.Interaction, text: str) -> Request:
+        in_guild = interaction.guild_id is not None
+        perms = interaction.permissions
+        return Request(
+            platform=PLATFORM,
+            user_id=str(interaction.user.id),
+            text=text,
+            where="group" if in_guild else "dm",
+            channel_id=str(interaction.channel_id),
+            user_name=interaction.user.display_name,
+            chat_admin=bool(in_guild and perms and perms.manage_channels),
+        )
+
+    async def run(self, interaction: discord.Interaction, text: str) -> None:
+        """Defer at once, let the core decide, answer with follow-ups."""
+        await interaction.response.defer(thinking=True)
+        reply = await self.core.handle(self._request(interaction, text))
+        await self.followups(interaction, reply)
+
+    async def followups(self, interaction: discord.Interaction, reply: Reply) -> None:
+        parts = render(reply)
+        for i, part in enumerate(parts):
+            last = i == len(parts) - 1
+            kwargs: dict = {"content": part, "allowed_mentions": NO_PINGS}
+            if last and (view := view_for(reply)) is not None:
+                kwargs["view"] = view
+            if last and reply.attachments:
+                kwargs["files"] = files_for(reply)
+            await interaction.followup.send(**kwargs)
+
+    async def on_button(self, interaction: discord.Interaction, action: str) -> None:
+        await interaction.response.defer()
+        message_id = interaction.message.id if interaction.message else 0
+        key = f"btn{message_id}:{interaction.user.id}:{action}"
+        if self.core.learning is not None and not await first_time(
+            self.core.learning.db, PLATFORM, key, self.core.learning.clock.now()
+        ):
+            await interaction.followup.send(
+                "Already done 👍", ephemeral=True, allowed_mentions=NO_PINGS
+            )
+            return
+        reply = await self.core.handle(self._request(interaction, action))
+        if interaction.guild_id is None and interaction.message is not None:
+            # One tap per personal button set.
+            with contextlib.suppress(discord.HTTPException):
+                await interaction.edit_original_response(view=None)
+        await self.followups(interaction, reply)
+
+    async def on_message(self, message: discord.Message) -> None:
+        me = self.client.user
+        if message.author.bot or me is None:
+            return
+        dm = message.guild is None
+        mentioned = any(u.id == me.id for u in message.mentions)
+        ref = message.reference.resolved if message.reference else None
+        replied = isinstance(ref, discord.Message) and ref.author.id == me.id
+        if not (dm or mentioned or replied):
+            return
+        if self.core.learning is not None and not await first_time(
+            self.core.learning.db, PLATFORM, f"m{message.id}", self.core.learning.clock.now()
+        ):
+            return
+        text = _MENTION.sub(
+            lambda m: "" if m.group(1) == str(me.id) else m.group(0), message.content
+        ).strip()
+        if not text and (message.attachments or message.stickers):
+            reply = Reply.text(
+                "I can only read text messages. Ask me a question, or use /help.", kind="error"
+            )
+        else:
+            reply = await self.core.handle(
+                Request(
+                    platform=PLATFORM,
+                    user_id=str(message.author.id),
+                    text=text,
+                    where="dm" if dm else "group",
+                    channel_id=str(message.channel.id),
+                    user_name=message.author.display_name,
+                )
+            )
+        parts = render(reply)
+        if len(parts) > 1 and not dm and isinstance(message.channel, discord.TextChannel):
+            thread = await message.create_thread(name="Answer", auto_archive_duration=1440)
+            await send_parts(thread, reply)
+        else:
+            await send_parts(message.channel, reply, reference=None if dm else message)
+
+    # -- slash commands ----------------------------------------------------------------
+    def _build_commands(self) -> None:  # noqa: C901
+        tree, run, core = self.tree, self.run, self.core
+        typed = {"ask", "start", "settings", "snooze", "done", "link", "forget", "group"}
+        tracks = [
+            app_commands.Choice(name=n, value=n) for n in ("full-time", "fast-track", "part-time")
+        ]
+
+        @tree.command(name="ask", description="Ask a question about becoming an ML engineer")
+        @app_commands.describe(question="for example: what math do I need?")
+        async def ask(interaction: discord.Interaction, question: str) -> None:
+            await run(interaction, f"/ask {question}")
+
+        @tree.command(name="start", description="Choose a study plan, time zone and nudge time")
+        @app_commands.describe(
+            track="your plan", timezone="e.g. Europe/Berlin", time="daily nudge, HH:MM"
+        )
+        @app_commands.choices(track=tracks)
+        @app_commands.autocomplete(timezone=zone_choices)
+        async def start(
+            interaction: discord.Interaction,
+            track: str | None = None,
+            timezone: str | None = None,
+            time: str | None = None,
+        ) -> None:
+            await run(interaction, " ".join(x for x in ("/start", track, timezone, time) if x))
+
+        settings_choices = [
+            app_commands.Choice(name=n, value=n)
+            for n in ("tz", "time", "days", "pace", "pause", "resume")
+        ]
+
+        @tree.command(
+            name="settings", description="Time zone, nudge time, days, pace, pause/resume"
+        )
+        @app_commands.describe(
+            setting="what to change", value="the new value (time zone, HH:MM, mon-fri, minutes)"
+        )
+        @app_commands.choices(setting=settings_choices)
+        async def settings(
+            interaction: discord.Interaction, setting: str | None = None, value: str | None = None
+        ) -> None:
+            await run(interaction, " ".join(x for x in ("/settings", setting, value) if x))
+
+        @settings.autocomplete("value")
+        async def settings_value(
+            interaction: discord.Interaction, current: str
+        ) -> list[app_commands.Choice[str]]:
+            if getattr(interaction.namespace, "setting", None) == "tz":
+                return await zone_choices(interaction, current)
+            return []
+
+        @tree.command(name="snooze", description="Remind me again later")
+        @app_commands.describe(minutes="5 to 720, default 60")
+        async def snooze(
+            interaction: discord.Interaction, minutes: app_commands.Range[int, 5, 720] = 60
+        ) -> None:
+            await run(interaction, f"/snooze {minutes}")
+
+        @tree.command(name="done", description="Mark today's task done")
+        @app_commands.describe(note="optional note, up to 500 characters")
+        async def done(interaction: discord.Interaction, note: str | None = None) -> None:
+            await run(interaction, f"/done {note or ''}".strip())
+
+        @tree.command(name="link", description="Join your Discord and Telegram accounts")
+        @app_commands.describe(
+            code="the code from /link on your other account (leave empty to get one)"
+        )
+        async def link(interaction: discord.Interaction, code: str | None = None) -> None:
+            await run(interaction, f"/link {code or ''}".strip())
+
+        @tree.command(name="forget", description="Delete all your data (asks to confirm)")
+        async def forget(interaction: discord.Interaction, confirm: bool = False) -> None:
+            await run(interaction, "/forget confirm" if confirm else "/forget")
+
+        group = app_commands.Group(name="group", description="A study plan for this channel")
+
+        @group.command(
+            name="setup", description="Bind this channel to a plan (needs Manage Channels)"
+        )
+        @app_commands.choices(track=tracks)
+        @app_commands.autocomplete(timezone=zone_choices)
+        async def group_setup(
+            interaction: discord.Interaction, track: str, timezone: str, time: str
+        ) -> None:
+            await run(interaction, f"/group setup {track} {timezone} {time}")
+
+        for sub, desc in (
+            ("status", "This channel's plan"),
+            ("leaderboard", "Who has done the most tasks"),
+            ("pause", "Pause the daily post (needs Manage Channels)"),
+            ("resume", "Resume the daily post (needs Manage Channels)"),
+            ("leave", "Leave this channel's plan"),
+        ):
+            group.add_command(
+                app_commands.Command(
+                    name=sub, description=desc, callback=self._fixed(f"/group {sub}")
+                )
+            )
+        tree.add_command(group)
+
+        for cmd in core.registry.all():
+            if cmd.name in typed or cmd.admin:
+                continue
+            tree.add_command(
+                app_commands.Command(
+                    name=cmd.name,
+                    description=cmd.summary[:100],
+                    callback=self._fixed(f"/{cmd.name}"),
+                )
+            )
+
+    def _fixed(self, text: str):  # type: ignore[no-untyped-def]
+        async def callback(interaction: discord.Interaction) -> None:
+            await self.run(interaction, text)
+
+        return callback
