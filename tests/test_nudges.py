@@ -337,3 +337,21 @@ async def test_simulated_year_with_restarts_has_no_duplicate_and_no_missing_nudg
     )
     assert restarts > 50 and in_tick > 20
     assert duplicates == 0 and missing == 0
+
+
+async def test_learner_who_cannot_be_messaged_is_told_once_at_next_command(app, clock):
+    from bot.adapters.plain import render_plain
+    from bot.core.messages import Request
+
+    await add_learner(app, "closed", "UTC", "09:00")
+    deliverer = app.queue.deliverers["telegram"]
+    deliverer.blocked.add("closed")
+    await Run(app, clock, deliverer).tick()
+    first = render_plain(
+        await app.core.handle(Request(platform="telegram", user_id="closed", text="/streak"))
+    )
+    assert "I can't message you" in first and "paused nudges" in first and "Streak" in first
+    second = render_plain(
+        await app.core.handle(Request(platform="telegram", user_id="closed", text="/streak"))
+    )
+    assert "I can't message you" not in second

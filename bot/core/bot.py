@@ -7,6 +7,7 @@ questions are decided here once, so Discord, Telegram and the console behave ide
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from bot.config import Settings
 from bot.core import smalltalk
@@ -62,7 +63,8 @@ class BotCore:
     # -- entry point -------------------------------------------------------------------
     async def handle(self, req: Request) -> Reply:
         try:
-            return await self._handle(req)
+            reply = await self._handle(req)
+            return await self._with_notice(req, reply)
         except IndexMissing:
             return Reply.text(
                 "My knowledge index isn't built yet, so I can't answer questions. "
@@ -75,6 +77,17 @@ class BotCore:
                 "Sorry, something went wrong on my side. Please try again in a moment.",
                 kind="error",
             )
+
+    async def _with_notice(self, req: Request, reply: Reply) -> Reply:
+        """Put a pending one-time notice (e.g. why nudges stopped) in front of the reply."""
+        if self.learning is None or not req.text.strip().startswith("/"):
+            return reply
+        from bot.learning.service import Who
+
+        notice = await self.learning.take_notice(Who(req.platform, req.user_id, req.user_name))
+        if notice is None:
+            return reply
+        return replace(reply, blocks=(Paragraph(f"⚠️ {notice}"), *reply.blocks))
 
     async def _handle(self, req: Request) -> Reply:
         text = clean_user_text(req.text)

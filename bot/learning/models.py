@@ -46,6 +46,8 @@ class Learner(Base):
     streak_best: Mapped[int] = mapped_column(Integer, default=0)
     streak_last: Mapped[date | None] = mapped_column(Date)
     forget_requested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A message to show once, at the learner's next interaction (e.g. why nudges stopped).
+    notice: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (Index("ix_learners_due", "tz", "nudge_minute"),)
 

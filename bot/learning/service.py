@@ -110,6 +110,16 @@ class LearningService:
         await s.flush()
         return learner, True
 
+    async def take_notice(self, who: Who) -> str | None:
+        """A pending one-time message for this learner, cleared as it is read."""
+        async with self.db.sessions() as s:
+            learner = await self.find_learner(s, who)
+            if learner is None or not learner.notice:
+                return None
+            notice, learner.notice = learner.notice, None
+            await s.commit()
+            return notice
+
     # -- state -------------------------------------------------------------------------
     def today(self, learner: Learner) -> date:
         return local_now(learner.tz, self.clock.now()).date()

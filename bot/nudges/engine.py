@@ -251,6 +251,9 @@ class NudgeEngine:
                     .values(
                         nudges_paused=True,
                         pause_reason="the bot can't message you (blocked or DMs closed)",
+                        notice="I couldn't send you your daily nudge because I can't message you "
+                        "(the bot is blocked or your DMs are closed), so I've paused nudges. "
+                        "Allow messages from me, then send /settings resume.",
                     )
                 )
             await s.commit()
