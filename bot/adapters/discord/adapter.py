@@ -137,15 +137,23 @@ class DiscordDeliverer:
             raise TransientError(str(exc)) from exc
 
 
-async def send_parts(channel, reply: Reply, reference: discord.Message | None = None) -> None:  # type: ignore[no-untyped-def]
+def message_kwargs(reply: Reply) -> list[dict]:
+    """One dict of send() arguments per message part: buttons and files ride on the last."""
     parts = render(reply)
+    out = []
     for i, part in enumerate(parts):
-        last = i == len(parts) - 1
         kwargs: dict = {"content": part, "allowed_mentions": NO_PINGS}
-        if last and (view := view_for(reply)) is not None:
-            kwargs["view"] = view
-        if last and reply.attachments:
-            kwargs["files"] = files_for(reply)
+        if i == len(parts) - 1:
+            if (view := view_for(reply)) is not None:
+                kwargs["view"] = view
+            if reply.attachments:
+                kwargs["files"] = files_for(reply)
+        out.append(kwargs)
+    return out
+
+
+async def send_parts(channel, reply: Reply, reference: discord.Message | None = None) -> None:  # type: ignore[no-untyped-def]
+    for i, kwargs in enumerate(message_kwargs(reply)):
         if i == 0 and reference is not None:
             kwargs["reference"] = reference
             kwargs["mention_author"] = False
@@ -223,14 +231,7 @@ class DiscordAdapter:
         await self.followups(interaction, reply)
 
     async def followups(self, interaction: discord.Interaction, reply: Reply) -> None:
-        parts = render(reply)
-        for i, part in enumerate(parts):
-            last = i == len(parts) - 1
-            kwargs: dict = {"content": part, "allowed_mentions": NO_PINGS}
-            if last and (view := view_for(reply)) is not None:
-                kwargs["view"] = view
-            if last and reply.attachments:
-                kwargs["files"] = files_for(reply)
+        for kwargs in message_kwargs(reply):
             await interaction.followup.send(**kwargs)
 
     async def on_button(self, interaction: discord.Interaction, action: str) -> None:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import discord
 
+from bot.adapters.blocks import Style, render_blocks
 from bot.adapters.split import pack
-from bot.core.messages import Bullets, Paragraph, Reply
+from bot.core.messages import Reply
 
 MAX_CHARS = 2000
 NO_PINGS = discord.AllowedMentions(everyone=False, roles=False, users=False, replied_user=False)
@@ -19,22 +20,16 @@ def esc(text: str) -> str:
     return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
 
 
+MARKDOWN = Style(
+    escape=esc,
+    cite=lambda n: f" **[{n}]**",
+    sources_title="**Sources**",
+    source_line=lambda c, e: f"[{c.n}] *{e(c.label)}*",
+)
+
+
 def blocks_md(reply: Reply) -> list[str]:
-    out: list[str] = []
-    for block in reply.blocks:
-        if isinstance(block, Paragraph):
-            out.append(esc(block.text))
-        elif isinstance(block, Bullets):
-            lines = []
-            for i, item in enumerate(block.items):
-                cite = block.cites[i] if i < len(block.cites) else None
-                lines.append(f"• {esc(item)}" + (f" **[{cite}]**" if cite else ""))
-            out.append("\n".join(lines))
-    if reply.citations:
-        out.append(
-            "\n".join(["**Sources**"] + [f"[{c.n}] *{esc(c.label)}*" for c in reply.citations])
-        )
-    return out
+    return render_blocks(reply, MARKDOWN)
 
 
 def _escape_guard(line: str, cut: int) -> int:

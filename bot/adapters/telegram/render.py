@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import html
 
+from bot.adapters.blocks import Style, render_blocks
 from bot.adapters.split import pack
-from bot.core.messages import Bullets, Paragraph, Reply
+from bot.core.messages import Reply
 
 MAX_CHARS = 4096
 
@@ -19,21 +20,16 @@ def esc(text: str) -> str:
     return html.escape(text, quote=False)
 
 
+HTML = Style(
+    escape=esc,
+    cite=lambda n: f" <b>[{n}]</b>",
+    sources_title="<b>Sources</b>",
+    source_line=lambda c, e: f"[{c.n}] <i>{e(c.label)}</i>",
+)
+
+
 def blocks_html(reply: Reply) -> list[str]:
-    out: list[str] = []
-    for block in reply.blocks:
-        if isinstance(block, Paragraph):
-            out.append(esc(block.text))
-        elif isinstance(block, Bullets):
-            lines = []
-            for i, item in enumerate(block.items):
-                cite = block.cites[i] if i < len(block.cites) else None
-                lines.append(f"• {esc(item)}" + (f" <b>[{cite}]</b>" if cite else ""))
-            out.append("\n".join(lines))
-    if reply.citations:
-        lines = ["<b>Sources</b>"] + [f"[{c.n}] <i>{esc(c.label)}</i>" for c in reply.citations]
-        out.append("\n".join(lines))
-    return out
+    return render_blocks(reply, HTML)
 
 
 def _entity_guard(line: str, cut: int) -> int:
