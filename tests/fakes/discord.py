@@ -256,6 +256,17 @@ class _Patch:
 
 
 class FakeDiscord:
+    """One guild (``guild_id``) with one text channel (``channel_id``), a bot user (``bot_user``,
+    id ``app_id``) and users created on demand; ``default_user_id`` acts when no user is given.
+
+    Records: ``calls`` (Call tuples), ``messages`` (what the bot sent: id, channel_id, content,
+    embeds, components, allowed_mentions, flags, via, interaction_id, files, at, payload),
+    ``edits``, ``callbacks``, ``interactions``, ``synced_commands``, ``synced_guild_commands``,
+    ``threads``, ``incoming`` (user messages), ``identifies``, ``resumes``, ``rejected``.
+    Knobs: ``closed_dms`` (user ids -> 403/50007), ``force_429`` (seconds, one per message or
+    follow-up POST), constructor flags below.
+    """
+
     def __init__(
         self,
         *,
