@@ -36,7 +36,14 @@ def _setup_logging(verbose: bool) -> None:
         level=logging.INFO if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    for noisy in ("chromadb", "httpx", "sentence_transformers", "transformers", "torch"):
+    for noisy in (
+        "chromadb",
+        "httpx",
+        "sentence_transformers",
+        "transformers",
+        "torch",
+        "discord.client",
+    ):
         logging.getLogger(noisy).setLevel(logging.ERROR)
     import warnings
 
@@ -164,7 +171,7 @@ async def _console_session(settings: Settings, *, scheduler: bool) -> int:
         return await run_console(app.core, outbox=outbox)
     finally:
         if sched is not None:
-            sched.shutdown(wait=False)
+            await sched.stop()
         await app.close()
 
 
@@ -225,7 +232,7 @@ async def _serve_platforms(settings: Settings) -> int:
         await stop.wait()
     finally:
         if sched is not None:
-            sched.shutdown(wait=False)
+            await sched.stop()
         for adapter in adapters:
             await adapter.stop()
         await app.close()

@@ -347,3 +347,94 @@ async def test_both_platforms_one_process_linked_learner_sees_same_progress(dc, 
     finally:
         await tg.stop()
         await tg_fake.stop()
+
+
+async def test_mlbot_run_with_both_tokens_serves_both_platforms(
+    kb_settings, subprocess_env, tmp_path
+):
+    import shutil
+    import signal
+    import sys
+
+    from tests.fakes.telegram import FakeTelegram
+
+    dfake = await FakeDiscord().start()
+    tfake = FakeTelegram()
+    await tfake.start()
+    data = tmp_path / "both"
+    shutil.copytree(kb_settings.data_dir, data)
+    env = {
+        **subprocess_env,
+        "TELEGRAM_TOKEN": tfake.token,
+        "TELEGRAM_BASE_URL": tfake.base_url,
+        "DISCORD_TOKEN": "test-token",
+        "DISCORD_API_BASE": dfake.api_base,
+        "DISCORD_GATEWAY_URL": dfake.gateway_url,
+        "MLBOT_KNOWLEDGE_DIR": str(kb_settings.knowledge_dir),
+    }
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "run",
+        "--data-dir",
+        str(data),
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        await tfake.wait_for(lambda: tfake.commands or None, timeout=60)
+        await dfake.wait_connected(timeout=60)
+        await dfake.settle(0.5)
+        tfake.push_message(4242, "/start part-time UTC 18:00")
+        await tfake.wait_for(lambda: tfake.messages(4242) or None, timeout=30)
+        iid = await dfake.slash("ask", {"question": "what math do I need?"})
+        await dfake.wait_for(lambda: dfake.followups(iid) or None, timeout=30)
+        assert "linear algebra" in text(dfake.followups(iid))
+        proc.send_signal(signal.SIGTERM)
+        _, err = await asyncio.wait_for(proc.communicate(), 30)
+        log = err.decode()
+        assert proc.returncode == 0 and "stopped cleanly" in log and "Traceback" not in log, log
+        assert "TelegramAdapter" in log and "DiscordAdapter" in log
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+        await dfake.stop()
+        await tfake.stop()
+
+
+async def test_discord_sync_command_registers_commands_on_demand(
+    kb_settings, subprocess_env, tmp_path
+):
+    import sys
+
+    fake = await FakeDiscord().start()
+    env = {
+        **subprocess_env,
+        "DISCORD_TOKEN": "test-token",
+        "DISCORD_API_BASE": fake.api_base,
+        "DISCORD_GATEWAY_URL": fake.gateway_url,
+        "MLBOT_KNOWLEDGE_DIR": str(kb_settings.knowledge_dir),
+    }
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "discord-sync",
+            "--guild",
+            str(fake.guild_id),
+            "--data-dir",
+            str(tmp_path / "d"),
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await asyncio.wait_for(proc.communicate(), 60)
+        assert proc.returncode == 0, err.decode()
+        assert f"guild {fake.guild_id}" in out.decode()
+        assert ALL_COMMANDS <= {c["name"] for c in fake.synced_guild_commands[fake.guild_id]}
+        assert not fake.identifies  # syncing needs no gateway session
+    finally:
+        await fake.stop()

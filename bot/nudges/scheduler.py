@@ -2,11 +2,13 @@
 
 The job has a fixed id with replace_existing, max_instances=1 and coalesce, so a restart or a
 slow tick never runs two ticks at once; "once per learner per day" itself is enforced by the
-database, not by the scheduler.
+database, not by the scheduler. Stopping waits for a tick in progress to finish, so a SIGTERM
+never cuts one in half.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime
 
@@ -15,31 +17,67 @@ from bot.nudges.engine import NudgeEngine
 log = logging.getLogger(__name__)
 
 
-async def _safe_tick(engine: NudgeEngine) -> None:
-    try:
-        report = await engine.tick()
-        if report.queued or report.snoozes:
-            log.info("nudge tick: %d queued, %d snoozes", report.queued, report.snoozes)
-    except Exception:
-        log.exception("nudge tick failed; the next one will retry")
+class NudgeScheduler:
+    def __init__(self, engine: NudgeEngine, interval_seconds: int = 60) -> None:
+        self.engine = engine
+        self.interval_seconds = interval_seconds
+        self._sched = None
+        self._running: set[asyncio.Task] = set()
+
+    async def _tick(self) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
+        try:
+            report = await self.engine.tick()
+            if report.queued or report.snoozes or report.group_posts:
+                log.info(
+                    "nudge tick: %d queued, %d snoozes, %d group posts",
+                    report.queued,
+                    report.snoozes,
+                    report.group_posts,
+                )
+        except Exception:
+            log.exception("nudge tick failed; the next one will retry")
+        finally:
+            if task is not None:
+                self._running.discard(task)
+
+    async def start(self) -> None:
+        from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+        await self.engine.recover()
+        self._sched = AsyncIOScheduler(timezone="UTC")
+        self._sched.add_job(
+            self._tick,
+            "interval",
+            seconds=self.interval_seconds,
+            id="nudge-tick",
+            replace_existing=True,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=self.interval_seconds,
+            next_run_time=datetime.now(UTC),
+        )
+        self._sched.start()
+
+    async def stop(self, timeout: float = 30.0) -> None:
+        """No new ticks, let a running one finish (APScheduler's shutdown would cancel it)."""
+        if self._sched is None:
+            return
+        self._sched.pause()
+        if self._running:
+            done, pending = await asyncio.wait(set(self._running), timeout=timeout)
+            for task in pending:
+                log.warning(
+                    "a nudge tick did not finish within %.0f s of stopping; cancelling it", timeout
+                )
+                task.cancel()
+        self._sched.shutdown(wait=False)
+        self._sched = None
 
 
-async def start_scheduler(engine: NudgeEngine, interval_seconds: int = 60):  # type: ignore[no-untyped-def]
-    from apscheduler.schedulers.asyncio import AsyncIOScheduler
-
-    await engine.recover()
-    sched = AsyncIOScheduler(timezone="UTC")
-    sched.add_job(
-        _safe_tick,
-        "interval",
-        args=[engine],
-        seconds=interval_seconds,
-        id="nudge-tick",
-        replace_existing=True,
-        max_instances=1,
-        coalesce=True,
-        misfire_grace_time=interval_seconds,
-        next_run_time=datetime.now(UTC),
-    )
-    sched.start()
+async def start_scheduler(engine: NudgeEngine, interval_seconds: int = 60) -> NudgeScheduler:
+    sched = NudgeScheduler(engine, interval_seconds)
+    await sched.start()
     return sched
