@@ -33,6 +33,9 @@ class Settings:
     database_url: str | None = None
     nudge_grace_hours: float = 6.0
     tick_seconds: int = 60
+    # Platform user ids allowed to run /admin commands; the local console user always is.
+    admins: dict[str, frozenset[str]] = field(default_factory=dict)
+    reingest_time: str | None = None  # "HH:MM" UTC for a daily re-ingest; off by default
     max_file_bytes: int = 5 * 1024 * 1024
     max_question_chars: int = 1000
     answer_max_chars: int = 1000
@@ -48,6 +51,15 @@ class Settings:
             "chroma_port": int(env["CHROMA_PORT"]) if env.get("CHROMA_PORT") else None,
             "database_url": env.get("DATABASE_URL") or None,
         }
+        admins = {
+            platform: frozenset(x.strip() for x in env.get(var, "").split(",") if x.strip())
+            for platform, var in (
+                ("discord", "ADMIN_DISCORD_IDS"),
+                ("telegram", "ADMIN_TELEGRAM_IDS"),
+            )
+        }
+        values["admins"] = {p: ids for p, ids in admins.items() if ids}
+        values["reingest_time"] = env.get("MLBOT_REINGEST_TIME") or None
         if env.get("MLBOT_TICK_SECONDS"):
             values["tick_seconds"] = max(1, int(env["MLBOT_TICK_SECONDS"]))
         if env.get("MLBOT_NUDGE_GRACE_HOURS"):
@@ -61,6 +73,9 @@ class Settings:
 
     def with_(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
+
+    def is_admin(self, platform: str, user_id: str) -> bool:
+        return platform == "console" or user_id in self.admins.get(platform, frozenset())
 
     @property
     def db_url(self) -> str:

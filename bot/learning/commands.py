@@ -149,10 +149,9 @@ def describe_plan(
 def register_learning_commands(
     reg: CommandRegistry, svc: LearningService, groups: GroupService | None = None
 ) -> None:  # noqa: C901
-    cur = svc.curriculum
 
     def track_buttons() -> tuple[Button, ...]:
-        return tuple(Button(t.name, f"/start {t.id}") for t in cur.tracks.values())
+        return tuple(Button(t.name, f"/start {t.id}") for t in svc.curriculum.tracks.values())
 
     async def enrolled(s, req: Request) -> Learner | None:  # type: ignore[no-untyped-def]
         learner = await svc.find_learner(s, who_of(req))
@@ -172,14 +171,14 @@ def register_learning_commands(
                     return Reply(
                         (
                             Paragraph(
-                                f"You're on the {cur.tracks[learner.track].name} track and your "
+                                f"You're on the {svc.curriculum.tracks[learner.track].name} track and your "
                                 "progress is safe. Send /today for today's task, /plan for the big "
                                 "picture, or pick another track below (your progress comes with you)."
                             ),
                         ),
                         buttons=track_buttons(),
                     )
-                lines = tuple(f"{t.name}: {t.description}" for t in cur.tracks.values())
+                lines = tuple(f"{t.name}: {t.description}" for t in svc.curriculum.tracks.values())
                 return Reply(
                     (
                         Paragraph(
@@ -193,13 +192,13 @@ def register_learning_commands(
                     buttons=track_buttons(),
                 )
             track_id = TRACK_ALIASES.get(parts[0].lower().replace("_", "-"), parts[0].lower())
-            if track_id not in cur.tracks:
+            if track_id not in svc.curriculum.tracks:
                 await s.rollback()
                 return Reply(
                     (
                         Paragraph(
                             f"I don't have a plan called \u201c{parts[0][:30]}\u201d. Choose one of: "
-                            + ", ".join(cur.tracks)
+                            + ", ".join(svc.curriculum.tracks)
                             + "."
                         ),
                     ),
@@ -220,7 +219,7 @@ def register_learning_commands(
             if minute is not None:
                 learner.nudge_minute = minute
             await s.commit()
-            track = cur.tracks[track_id]
+            track = svc.curriculum.tracks[track_id]
             msg = (
                 f"Switched to {track.name}; everything you've done still counts."
                 if switched
@@ -381,23 +380,23 @@ def register_learning_commands(
             if learner is None:
                 return not_enrolled()
             state, plan = await svc.plan(s, learner)
-            track = cur.tracks[learner.track]
+            track = svc.curriculum.tracks[learner.track]
             lines = []
             current_stage = (
                 plan.task.stage if plan.task else (plan.next_task.stage if plan.next_task else None)
             )
             for sid in track.stages:
-                tasks = cur.stage_tasks(track.id, sid)
+                tasks = svc.curriculum.stage_tasks(track.id, sid)
                 n_done = sum(1 for t in tasks if t.id in state.done or t.id in state.dropped)
                 mark = (
                     "✅"
-                    if stage_finished_on(cur, state, sid)
+                    if stage_finished_on(svc.curriculum, state, sid)
                     else "▶️"
                     if sid == current_stage
                     else "·"
                 )
-                lines.append(f"{mark} {cur.stages[sid].title}: {n_done}/{len(tasks)}")
-            eta = estimate_finish(cur, state, svc.today(learner))
+                lines.append(f"{mark} {svc.curriculum.stages[sid].title}: {n_done}/{len(tasks)}")
+            eta = estimate_finish(svc.curriculum, state, svc.today(learner))
             summary = f"{track.name}: {plan.done_count} of {plan.total_count} tasks done." + (
                 f" At this pace you'll finish around {eta:%d %b %Y}." if eta else ""
             )
@@ -414,7 +413,7 @@ def register_learning_commands(
                 return not_enrolled()
             state, plan = await svc.plan(s, learner)
             rows = stage_rows(state, learner.track)
-            png = progress_png(rows, title=cur.tracks[learner.track].name)
+            png = progress_png(rows, title=svc.curriculum.tracks[learner.track].name)
             pct = 100 * plan.done_count / max(1, plan.total_count)
             text = (
                 f"You've done {plan.done_count} of {plan.total_count} tasks ({pct:.0f}%), "
@@ -428,10 +427,14 @@ def register_learning_commands(
 
     def stage_rows(state: LearnerState, track_id: str) -> list[tuple[str, int, int]]:
         rows = []
-        for sid in cur.tracks[track_id].stages:
-            tasks = cur.stage_tasks(track_id, sid)
+        for sid in svc.curriculum.tracks[track_id].stages:
+            tasks = svc.curriculum.stage_tasks(track_id, sid)
             rows.append(
-                (cur.stages[sid].title, sum(1 for t in tasks if t.id in state.done), len(tasks))
+                (
+                    svc.curriculum.stages[sid].title,
+                    sum(1 for t in tasks if t.id in state.done),
+                    len(tasks),
+                )
             )
         return rows
 
@@ -490,7 +493,7 @@ def register_learning_commands(
                 return Reply.text(f"{exc} Nothing was changed.", kind="error")
             await s.commit()
             pace = learner.daily_minutes or (
-                cur.tracks[learner.track].daily_minutes if learner.track else 60
+                svc.curriculum.tracks[learner.track].daily_minutes if learner.track else 60
             )
             state = (
                 "paused" + (f" ({learner.pause_reason})" if learner.pause_reason else "")
@@ -504,7 +507,11 @@ def register_learning_commands(
                 f"Study days: {format_days(learner.active_days)}",
                 f"Pace: {pace} minutes a day",
                 "Plan: "
-                + (cur.tracks[learner.track].name if learner.track else "not chosen yet (/start)"),
+                + (
+                    svc.curriculum.tracks[learner.track].name
+                    if learner.track
+                    else "not chosen yet (/start)"
+                ),
             )
             extra = ()
             if key in ("tz", "zone", "timezone", "time-zone") and learner.track:

@@ -138,6 +138,21 @@ def parse_days(value: object) -> frozenset[int]:
 
 
 def load_curriculum(path: Path, knowledge_dir: Path | None = None) -> Curriculum:
+    """Strict: any problem, including a link to a missing section, raises CurriculumError."""
+    curriculum, problems = _load(path, knowledge_dir, strict=True)
+    return curriculum
+
+
+def load_curriculum_lenient(
+    path: Path, knowledge_dir: Path | None = None
+) -> tuple[Curriculum, list[str]]:
+    """For a running bot: tasks whose sections disappeared (an admin removed or renamed them)
+    are left out and reported, so learners move on instead of seeing errors. Anything else
+    wrong with the file still raises."""
+    return _load(path, knowledge_dir, strict=False)
+
+
+def _load(path: Path, knowledge_dir: Path | None, strict: bool) -> tuple[Curriculum, list[str]]:  # noqa: C901
     path = Path(path)
     knowledge_dir = Path(knowledge_dir) if knowledge_dir else path.parent
     try:
@@ -147,6 +162,7 @@ def load_curriculum(path: Path, knowledge_dir: Path | None = None) -> Curriculum
     if not isinstance(raw, dict):
         raise CurriculumError(f"{path}: expected a mapping with 'tracks' and 'stages'")
     errors: list[str] = []
+    problems: list[str] = []  # broken links (errors when strict, reported when lenient)
     docs = knowledge_sections(knowledge_dir)
 
     stages: dict[str, Stage] = {}
@@ -174,6 +190,7 @@ def load_curriculum(path: Path, knowledge_dir: Path | None = None) -> Curriculum
             if not str(t.get("title") or "").strip():
                 errors.append(f"{tw}: missing title")
             refs: list[SectionRef] = []
+            broken = False
             links = t.get("sections") or []
             if not links:
                 errors.append(f"{tw}: needs at least one knowledge section in 'sections'")
@@ -181,9 +198,11 @@ def load_curriculum(path: Path, knowledge_dir: Path | None = None) -> Curriculum
                 doc, _, heading = str(link).partition("#")
                 doc, heading = doc.strip().removesuffix(".md"), heading.strip()
                 if doc not in docs:
-                    errors.append(f"{tw}: links to missing document '{doc}'")
+                    problems.append(f"{tw}: links to missing document '{doc}'")
+                    broken = True
                 elif heading not in docs[doc][1]:
-                    errors.append(f"{tw}: links to missing section '{heading}' in '{doc}'")
+                    problems.append(f"{tw}: links to missing section '{heading}' in '{doc}'")
+                    broken = True
                 else:
                     refs.append(SectionRef(doc, heading, docs[doc][0]))
             task = Task(
@@ -196,10 +215,12 @@ def load_curriculum(path: Path, knowledge_dir: Path | None = None) -> Curriculum
                 " ".join(str(t.get("details") or "").split()),
                 sid,
             )
+            if broken and not strict:
+                continue
             tasks[tid] = task
             stage_tasks.append(task)
         if not stage_tasks:
-            errors.append(f"{where}: has no tasks")
+            (errors if strict else problems).append(f"{where}: has no tasks")
         stages[sid] = Stage(
             sid,
             str(s.get("title") or sid),
@@ -236,7 +257,7 @@ def load_curriculum(path: Path, knowledge_dir: Path | None = None) -> Curriculum
                 if req not in seen:
                     errors.append(f"{where}: stage '{sid}' comes before its prerequisite '{req}'")
             if core_only and not any(t.core for t in stages[sid].tasks):
-                errors.append(f"{where}: stage '{sid}' has no core task")
+                (errors if strict else problems).append(f"{where}: stage '{sid}' has no core task")
             seen.add(sid)
         if not order:
             errors.append(f"{where}: has no stages")
@@ -251,8 +272,10 @@ def load_curriculum(path: Path, knowledge_dir: Path | None = None) -> Curriculum
         )
     if not tracks:
         errors.append("no tracks defined")
+    if strict:
+        errors = problems + errors
     if errors:
         raise CurriculumError(
             f"{path.name} has {len(errors)} problem(s):\n- " + "\n- ".join(errors)
         )
-    return Curriculum(tracks, stages, tasks)
+    return Curriculum(tracks, stages, tasks), problems

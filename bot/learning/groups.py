@@ -36,7 +36,11 @@ DONE_BUTTON = (Button("✅ Done", "/done"),)
 class GroupService:
     def __init__(self, svc: LearningService) -> None:
         self.svc = svc
-        self.cur = svc.curriculum
+
+    @property
+    def cur(self):  # type: ignore[no-untyped-def]
+        """Read live: an admin re-ingest can reload the curriculum while the bot runs."""
+        return self.svc.curriculum
 
     async def get(self, s: AsyncSession, platform: str, channel_id: str) -> StudyGroup | None:
         row = await s.execute(
@@ -160,7 +164,6 @@ class GroupService:
 
 def register_group_commands(reg: CommandRegistry, groups: GroupService) -> None:
     svc = groups.svc
-    cur = groups.cur
 
     def where_error(req: Request) -> Reply | None:
         if req.where != "group" or not req.channel_id:
@@ -194,15 +197,15 @@ def register_group_commands(reg: CommandRegistry, groups: GroupService) -> None:
                     return Reply.text(
                         "Usage: /group setup TRACK ZONE HH:MM, for example "
                         "/group setup part-time Europe/Berlin 19:00. Tracks: "
-                        + ", ".join(cur.tracks)
+                        + ", ".join(groups.cur.tracks)
                         + ".",
                         kind="error",
                     )
                 track = parts[0].lower()
-                if track not in cur.tracks:
+                if track not in groups.cur.tracks:
                     return Reply.text(
                         f"I don't have a plan called \u201c{parts[0][:30]}\u201d. Choose one of: "
-                        + ", ".join(cur.tracks)
+                        + ", ".join(groups.cur.tracks)
                         + ".",
                         kind="error",
                     )
@@ -230,7 +233,7 @@ def register_group_commands(reg: CommandRegistry, groups: GroupService) -> None:
                 await groups.join(s, grp, admin)
                 await s.commit()
                 return Reply.text(
-                    f"📚 This chat now follows {cur.tracks[track].name}. I'll post the "
+                    f"📚 This chat now follows {groups.cur.tracks[track].name}. I'll post the "
                     f"group's task at {format_minute(minute)} ({zone}), "
                     f"{format_days(grp.active_days)}. Everyone taps Done when finished; "
                     "/group leaderboard shows who's keeping up."
@@ -248,7 +251,7 @@ def register_group_commands(reg: CommandRegistry, groups: GroupService) -> None:
                 ).scalar_one()
                 state = "paused" if grp.paused else "on"
                 return Reply.text(
-                    f"This group follows {cur.tracks[grp.track].name}: {len(posts)} task(s) posted, "
+                    f"This group follows {groups.cur.tracks[grp.track].name}: {len(posts)} task(s) posted, "
                     f"{members} member(s), daily post at {format_minute(grp.nudge_minute)} "
                     f"({grp.tz}), {format_days(grp.active_days)} ({state})."
                 )

@@ -178,3 +178,32 @@ class ProcessedEvent(Base):
     platform: Mapped[str] = mapped_column(String(20), primary_key=True)
     key: Mapped[str] = mapped_column(String(120), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEntry(Base):
+    """Every admin action and every refused attempt: who, what, when, result."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    user_id: Mapped[str] = mapped_column(String(64))
+    user_name: Mapped[str | None] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(200))
+    result: Mapped[str] = mapped_column(Text)
+
+
+class QuestionLog(Base):
+    """Questions asked (text, whether the knowledge covered it) and the asker's 👍/👎."""
+
+    __tablename__ = "questions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    user_id: Mapped[str] = mapped_column(String(64))
+    question: Mapped[str] = mapped_column(Text)
+    answered: Mapped[bool] = mapped_column(Boolean)
+    top_source: Mapped[str | None] = mapped_column(String(300))
+    feedback: Mapped[int | None] = mapped_column(Integer)  # +1 / -1
