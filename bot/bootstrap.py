@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
+from bot.admin.commands import install_admin
+from bot.admin.reingest import Reingester
 from bot.config import Settings
 from bot.core.answers import Answerer
 from bot.core.bot import BotCore
 from bot.learning.clock import Clock, SystemClock
 from bot.learning.commands import register_learning_commands
-from bot.learning.curriculum import Curriculum, SectionRef, load_curriculum
+from bot.learning.curriculum import Curriculum, SectionRef, load_curriculum_lenient
 from bot.learning.db import Database, open_database
 from bot.learning.groups import GroupService, register_group_aliases, register_group_commands
 from bot.learning.service import LearningService
@@ -18,6 +21,7 @@ from bot.nudges.engine import NudgeEngine
 from bot.retrieval.retriever import IndexMissing, Retriever
 
 EXCERPT_CHARS = 220
+log = logging.getLogger(__name__)
 
 
 def build_core(settings: Settings, retriever: Retriever | None = None) -> BotCore:
@@ -58,6 +62,7 @@ class App:
     engine: NudgeEngine
     queue: DeliveryQueue
     retriever: Retriever
+    reingester: Reingester
 
     async def close(self) -> None:
         await self.queue.stop()
@@ -75,7 +80,12 @@ async def build_app(
 ) -> App:
     retriever = retriever or Retriever(settings)
     core = build_core(settings, retriever)
-    curriculum = curriculum or load_curriculum(settings.curriculum_path, settings.knowledge_dir)
+    if curriculum is None:
+        curriculum, problems = load_curriculum_lenient(
+            settings.curriculum_path, settings.knowledge_dir
+        )
+        for problem in problems:
+            log.warning("curriculum: %s (task skipped)", problem)
     db = await open_database(settings.db_url)
     learning = LearningService(db, curriculum, clock or SystemClock(), section_excerpt(retriever))
     groups = GroupService(learning)
@@ -88,4 +98,6 @@ async def build_app(
     queue.on_result = engine.on_result
     queue.before_send = engine.before_send
     core.learning = learning
-    return App(settings, core, db, learning, engine, queue, retriever)
+    reingester = Reingester(settings, learning, queue)
+    install_admin(core, learning, reingester)
+    return App(settings, core, db, learning, engine, queue, retriever, reingester)

@@ -58,6 +58,9 @@ class BotCore:
         self.answerer = answerer
         self.registry = CommandRegistry()
         self.learning = None  # set by bootstrap.build_app when a database is configured
+        # Hooks installed by the admin module: audit refused admin commands; log questions.
+        self.on_refused = None
+        self.on_question = None
         self._register_commands()
 
     # -- entry point -------------------------------------------------------------------
@@ -110,6 +113,11 @@ class BotCore:
                 f"I don't know the command {shown}. Type /help to see what I can do.",
                 kind="error",
             )
+        if cmd.admin and not self.settings.is_admin(req.platform, req.user_id):
+            log.warning("refused %s from %s:%s (not an admin)", head, req.platform, req.user_id)
+            if self.on_refused is not None:
+                await self.on_refused(req, text)
+            return Reply.text(f"Sorry, /{cmd.name} is only for this bot's admins.", kind="error")
         return await cmd.handler(req, args.strip())
 
     async def ask(self, req: Request, question: str) -> Reply:
@@ -127,10 +135,13 @@ class BotCore:
             )
         kind = smalltalk.classify(question)
         if kind == "help":
-            return self.help_reply()
+            return self.help_reply(req)
         if kind is not None:
             return self._smalltalk(kind)
-        return answer_reply(self.answerer.answer(question))
+        reply = answer_reply(self.answerer.answer(question))
+        if self.on_question is not None:
+            reply = await self.on_question(req, question, reply)
+        return reply
 
     # -- replies -----------------------------------------------------------------------
     def _smalltalk(self, kind: str) -> Reply:
@@ -143,11 +154,12 @@ class BotCore:
         }
         return Reply.text(texts[kind], kind="smalltalk")
 
-    def help_reply(self) -> Reply:
+    def help_reply(self, req: Request | None = None) -> Reply:
+        admin = req is not None and self.settings.is_admin(req.platform, req.user_id)
         cmds = [
             f"/{c.name}{(' ' + c.usage) if c.usage else ''} \u2014 {c.summary}"
             for c in self.registry.all()
-            if not c.admin
+            if admin or not c.admin
         ]
         return Reply(
             (
@@ -169,7 +181,7 @@ class BotCore:
 
         @reg.command("help", "what I can do and how to ask")
         async def _help(req: Request, args: str) -> Reply:
-            return self.help_reply()
+            return self.help_reply(req)
 
         @reg.command("ask", "ask a question about the ML roadmap", usage="QUESTION")
         async def _ask(req: Request, args: str) -> Reply:

@@ -1,0 +1,1 @@
+"""Admin features: re-ingest from chat, document management, audit log, feedback and stats."""

@@ -1,0 +1,244 @@
+"""/admin (reingest, status, docs, remove, audit, stats) and /feedback, in the core registry."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from bot.admin.audit import audit, recent
+from bot.admin.reingest import Reingester
+from bot.core.bot import BotCore
+from bot.core.messages import Bullets, Button, Paragraph, Reply, Request
+from bot.learning.models import Identity, Learner, QuestionLog
+from bot.learning.service import LearningService
+from bot.nudges.delivery import Target
+
+ADMIN_USAGE = "reingest | status | docs | remove DOC | audit | stats"
+
+
+def target_of(req: Request) -> Target:
+    if req.where == "group" and req.channel_id:
+        return Target(req.platform, req.channel_id, "group")
+    return Target(req.platform, req.user_id, "dm")
+
+
+def who_label(req: Request) -> str:
+    return f"{req.user_name or req.user_id} ({req.platform})"
+
+
+def install_admin(core: BotCore, learning: LearningService, reingester: Reingester) -> None:
+    """Register the admin and feedback commands and the core's hooks for refusals and questions."""
+    settings = core.settings
+
+    async def refused(req: Request, text: str) -> None:
+        await audit(learning, req, text[:200], "refused: not an admin")
+
+    async def on_question(req: Request, question: str, reply: Reply) -> Reply:
+        answer = reply.answer
+        async with learning.db.sessions() as s:
+            row = QuestionLog(
+                at=learning.clock.now(),
+                platform=req.platform,
+                user_id=req.user_id,
+                question=question[:1000],
+                answered=reply.kind == "answer",
+                top_source=answer.sources[0].citation.label if answer and answer.sources else None,
+            )
+            s.add(row)
+            await s.commit()
+            qid = row.id
+        if reply.kind != "answer":
+            return reply
+        buttons = (Button("👍", f"/feedback up {qid}"), Button("👎", f"/feedback down {qid}"))
+        return Reply(
+            reply.blocks,
+            reply.citations,
+            reply.buttons + buttons,
+            reply.kind,
+            reply.attachments,
+            reply.answer,
+        )
+
+    core.on_refused = refused
+    core.on_question = on_question
+
+    @core.registry.command("feedback", "rate an answer", usage="up|down ID")
+    async def feedback(req: Request, args: str) -> Reply:
+        parts = args.split()
+        if len(parts) != 2 or parts[0] not in ("up", "down") or not parts[1].isdigit():
+            return Reply.text("Use the 👍 and 👎 buttons under an answer to rate it.", kind="error")
+        async with learning.db.sessions() as s:
+            row = await s.get(QuestionLog, int(parts[1]))
+            if row is None or (row.platform, row.user_id) != (req.platform, req.user_id):
+                return Reply.text("You can only rate answers to your own questions.", kind="error")
+            row.feedback = 1 if parts[0] == "up" else -1
+            await s.commit()
+        return Reply.text(
+            "Thanks for the feedback! It helps the admins improve the roadmap."
+            if parts[0] == "up"
+            else "Thanks for telling me. The admins will see which answers need work."
+        )
+
+    @core.registry.command("admin", "admin tools", usage=ADMIN_USAGE, admin=True)
+    async def admin(req: Request, args: str) -> Reply:
+        sub, _, rest = args.strip().partition(" ")
+        sub = sub.lower()
+        action = f"/admin {args.strip()}"[:200]
+        if sub == "reingest":
+            started, job = await reingester.start(who_label(req), target_of(req))
+            if not started:
+                await audit(
+                    learning,
+                    req,
+                    action,
+                    f"refused: already running since {job.started_at:%H:%M} UTC",
+                )
+                return Reply.text(
+                    f"A re-ingest is already running: started by {job.started_by} at "
+                    f"{job.started_at:%Y-%m-%d %H:%M} UTC ({job.stage}, {job.done}/{job.total}). "
+                    "I'll report when it's done.",
+                    kind="error",
+                )
+            await audit(learning, req, action, "started")
+            return Reply.text(
+                "🔄 Re-ingest started. I keep answering questions meanwhile; send /admin status "
+                "for progress. I'll post the report here when it's done."
+            )
+        if sub == "status":
+            job = reingester.current
+            if job is None:
+                return Reply.text("No re-ingest has run since the bot started.")
+            state = "running" if job.running else ("failed" if job.error else "finished")
+            return Reply.text(
+                f"Re-ingest {state}: started by {job.started_by} at {job.started_at:%H:%M} UTC; "
+                f"{job.stage} {job.done}/{job.total}."
+            )
+        if sub == "docs":
+            manifest = core.answerer.retriever.current().manifest
+            lines = tuple(
+                f"{src}: {d.title}, {len(d.chunk_ids)} chunks, ingested {d.ingested_at}"
+                for src, d in sorted(manifest.docs.items())
+            )
+            await audit(learning, req, action, f"listed {len(lines)} documents")
+            return Reply(
+                (
+                    Paragraph(
+                        f"Index version {manifest.version}: {len(lines)} documents, "
+                        f"{manifest.chunk_count} chunks."
+                    ),
+                    Bullets(lines),
+                )
+            )
+        if sub == "remove":
+            return await remove(req, rest.strip(), action)
+        if sub == "audit":
+            entries = await recent(learning)
+            lines = tuple(
+                f"{e.at:%Y-%m-%d %H:%M} {e.user_name or e.user_id} ({e.platform}): {e.action} -> {e.result}"
+                for e in entries
+            )
+            return Reply((Paragraph("Latest admin actions:"), Bullets(lines or ("nothing yet",))))
+        if sub == "stats":
+            await audit(learning, req, action, "shown")
+            return await stats()
+        return Reply.text(f"Admin commands: /admin {ADMIN_USAGE}.", kind="error" if sub else "info")
+
+    async def remove(req: Request, rest: str, action: str) -> Reply:
+        name, _, confirm = rest.partition(" ")
+        manifest = core.answerer.retriever.current().manifest
+        matches = [src for src in manifest.docs if src == name or Path(src).name == name]
+        if not name or len(matches) != 1:
+            return Reply.text(
+                "Which document? Use /admin docs to list them, then /admin remove NAME.",
+                kind="error",
+            )
+        source = matches[0]
+        path = (settings.knowledge_dir.parent / source).resolve()
+        if not path.is_relative_to(settings.knowledge_dir.resolve()) or not path.is_file():
+            await audit(learning, req, action, "refused: not a file in the knowledge folder")
+            return Reply.text(
+                f"{source} is not a file in the knowledge folder, so I won't delete it.",
+                kind="error",
+            )
+        if confirm.strip().lower() != "confirm":
+            chunks = len(manifest.docs[source].chunk_ids)
+            return Reply(
+                (
+                    Paragraph(
+                        f"This deletes {source} ({chunks} chunks) from the knowledge folder and "
+                        f"re-ingests. Send /admin remove {Path(source).name} confirm to go ahead."
+                    ),
+                ),
+                buttons=(Button("Yes, remove it", f"/admin remove {Path(source).name} confirm"),),
+            )
+        started, job = await reingester.start(who_label(req), target_of(req))
+        if not started:
+            return Reply.text(
+                f"A re-ingest started by {job.started_by} is running; remove it when that is done.",
+                kind="error",
+            )
+        # The run was scheduled, not started: delete before the worker thread reads the folder.
+        path.unlink()
+        await audit(learning, req, action, "removed; re-ingest started")
+        return Reply.text(f"🗑 Removed {source}. Re-ingesting now; I'll post the report here.")
+
+    async def stats() -> Reply:
+        now = learning.clock.now()
+        async with learning.db.sessions() as s:
+            learners = (await s.execute(select(func.count(Learner.id)))).scalar_one()
+
+            async def active(since) -> int:  # type: ignore[no-untyped-def]
+                q = select(func.count(func.distinct(Identity.learner_id))).where(
+                    Identity.last_seen_at >= since
+                )
+                return (await s.execute(q)).scalar_one()
+
+            today, week = (
+                await active(now - timedelta(days=1)),
+                await active(now - timedelta(days=7)),
+            )
+            asked = (await s.execute(select(func.count(QuestionLog.id)))).scalar_one()
+            asked_week = (
+                await s.execute(
+                    select(func.count(QuestionLog.id)).where(
+                        QuestionLog.at >= now - timedelta(days=7)
+                    )
+                )
+            ).scalar_one()
+            text = func.lower(QuestionLog.question)
+            missing = (
+                await s.execute(
+                    select(text, func.count())
+                    .where(QuestionLog.answered.is_(False))
+                    .group_by(text)
+                    .order_by(func.count().desc(), text)
+                    .limit(5)
+                )
+            ).all()
+            up = (
+                await s.execute(select(func.count()).where(QuestionLog.feedback == 1))
+            ).scalar_one()
+            down = (
+                await s.execute(select(func.count()).where(QuestionLog.feedback == -1))
+            ).scalar_one()
+        ratio = (
+            f"{100 * up / (up + down):.0f}% 👍 ({up} 👍, {down} 👎)"
+            if up + down
+            else "no ratings yet"
+        )
+        lines = (
+            f"Learners: {learners}; active in the last 24 h: {today}; last 7 days: {week}",
+            f"Questions asked: {asked} ({asked_week} in the last 7 days)",
+            f"Feedback: {ratio}",
+        )
+        gaps = tuple(f"{q} ({n}x)" for q, n in missing) or ("none so far",)
+        return Reply(
+            (
+                Paragraph("📊 Bot stats"),
+                Bullets(lines),
+                Paragraph("Most asked questions the roadmap could not answer (write these next):"),
+                Bullets(gaps),
+            )
+        )

@@ -1,0 +1,167 @@
+"""Admin features through the console adapter (the console user is an admin) and the core."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+
+import pytest
+from sqlalchemy import select
+
+from bot.adapters.plain import render_plain
+from bot.bootstrap import build_app
+from bot.config import DEFAULT_KNOWLEDGE_DIR
+from bot.core.messages import Request
+from bot.learning.models import AuditEntry, Learner
+from bot.nudges.delivery import Limits, MemoryDeliverer
+from tests.test_learning_commands import say
+
+FAST = Limits(per_second=10_000, per_chat_interval=0.0, per_group_per_minute=10_000)
+
+
+@pytest.fixture
+async def admin_app(kb_settings, clock, tmp_path):
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(DEFAULT_KNOWLEDGE_DIR, knowledge)
+    data = tmp_path / "data"
+    shutil.copytree(kb_settings.data_dir, data)  # the same documents, so re-ingest is incremental
+    settings = kb_settings.with_(
+        data_dir=data,
+        knowledge_dir=knowledge,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'state.db'}",
+        admins={"telegram": frozenset({"1"})},
+    )
+    deliverers = {"console": MemoryDeliverer("console"), "telegram": MemoryDeliverer("telegram")}
+    app = await build_app(
+        settings, clock=clock, deliverers=deliverers, limits={p: FAST for p in deliverers}
+    )
+    yield app
+    await app.close()
+
+
+async def tg(app, user: str, text: str) -> str:
+    return render_plain(
+        await app.core.handle(Request(platform="telegram", user_id=user, text=text, user_name=user))
+    )
+
+
+async def finished_report(app) -> str:
+    await app.reingester.current.finished.wait()
+    await app.queue.join()
+    sent = app.queue.deliverers["console"].sent
+    return render_plain(sent[-1][1])
+
+
+async def test_non_admins_are_refused_and_the_attempt_is_logged(admin_app):
+    for user in ("2", "mallory"):
+        assert "only for this bot's admins" in await tg(admin_app, user, "/admin reingest")
+    assert "/admin" not in await tg(admin_app, "2", "/help")
+    assert "/admin" in await tg(admin_app, "1", "/help")  # a configured Telegram admin
+    discord = render_plain(
+        await admin_app.core.handle(Request(platform="discord", user_id="1", text="/admin stats"))
+    )
+    assert "only for this bot's admins" in discord  # admin ids are per platform
+    async with admin_app.db.sessions() as s:
+        refused = (
+            (await s.execute(select(AuditEntry).where(AuditEntry.result.like("refused%"))))
+            .scalars()
+            .all()
+        )
+    assert len(refused) == 3 and {e.platform for e in refused} == {"telegram", "discord"}
+    assert admin_app.reingester.current is None
+
+
+async def test_reingest_in_background_one_at_a_time_with_a_report(admin_app):
+    doc = admin_app.settings.knowledge_dir / "17-trends.md"
+    doc.write_text(
+        doc.read_text() + "\n## Tiny models\n\nTiny language models now run on phones offline.\n"
+    )
+    (admin_app.settings.knowledge_dir / "broken.md").write_bytes(b"\x00\x01 not text")
+    started = await say(admin_app, "/admin reingest")
+    assert "Re-ingest started" in started
+    second = await tg(admin_app, "1", "/admin reingest")
+    assert "already running" in second and "started by you (console)" in second
+    report = await finished_report(admin_app)
+    assert "1 changed" in report and "1 failed" in report and "broken.md: binary data" in report
+    got = admin_app.core.answerer.answer("can tiny language models run on phones?")
+    assert got.answered and any("phones" in line.text for line in got.lines)
+    audit = await say(admin_app, "/admin audit")
+    assert "/admin reingest -> started" in audit and "refused: already running" in audit
+
+
+async def test_questions_during_a_reingest_never_fail(admin_app):
+    doc = admin_app.settings.knowledge_dir / "04-math.md"
+    doc.write_text(
+        doc.read_text().replace("three areas of mathematics", "three big areas of mathematics")
+    )
+    questions = [
+        "what math do I need?",
+        "do I need a degree?",
+        "how long does it take?",
+        "what is pca",
+    ]
+    asked = failures = 0
+
+    async def ask_continuously() -> None:
+        nonlocal asked, failures
+        while admin_app.reingester.current is None or admin_app.reingester.current.running:
+            reply = await say(admin_app, questions[asked % len(questions)])
+            asked += 1
+            if "Sources:" not in reply or "went wrong" in reply:
+                failures += 1
+            await asyncio.sleep(0.01)
+
+    asker = asyncio.create_task(ask_continuously())
+    await asyncio.sleep(0.05)
+    await say(admin_app, "/admin reingest")
+    await finished_report(admin_app)
+    await asker
+    print(f"\nquestions during re-ingest: {asked} asked, {failures} failed or empty")
+    assert asked >= 10 and failures == 0
+
+
+async def test_tasks_pointing_at_a_removed_section_are_reported_and_learners_move_on(admin_app):
+    cur = admin_app.learning.curriculum
+    first = cur.track_tasks("full-time")[0]
+    ref = first.sections[0]
+    await say(admin_app, "/start full-time UTC")
+    assert first.title in await say(admin_app, "/today")
+    path = admin_app.settings.knowledge_dir / f"{ref.doc}.md"
+    path.write_text(path.read_text().replace(f"## {ref.heading}\n", "## A renamed heading\n"))
+    await say(admin_app, "/admin reingest")
+    report = await finished_report(admin_app)
+    assert f"task '{first.id}'" in report and f"missing section '{ref.heading}'" in report
+    assert "1 learner(s) moved on" in report
+    today = await say(admin_app, "/today")
+    assert "Today's task" in today and first.title not in today and "went wrong" not in today
+    async with admin_app.db.sessions() as s:
+        assert (await s.execute(select(Learner))).scalar_one().current_task != first.id
+
+
+async def test_docs_and_remove_with_confirmation(admin_app):
+    docs = await say(admin_app, "/admin docs")
+    assert "knowledge/17-trends.md: Future Trends in ML" in docs and "17 documents" in docs
+    ask = await say(admin_app, "/admin remove 17-trends.md")
+    assert "Send /admin remove 17-trends.md confirm" in ask
+    assert (admin_app.settings.knowledge_dir / "17-trends.md").exists()
+    assert "Which document?" in await say(admin_app, "/admin remove ../../etc/passwd")
+    done = await say(admin_app, "/admin remove 17-trends.md confirm")
+    assert "Removed knowledge/17-trends.md" in done
+    report = await finished_report(admin_app)
+    assert "1 removed" in report
+    assert "16 documents" in await say(admin_app, "/admin docs")
+
+
+async def test_feedback_and_stats(admin_app):
+    answer = await tg(admin_app, "5", "what math do I need?")
+    qid = answer.split("/feedback up ")[1].split(" ")[0]
+    assert "only rate answers to your own" in await tg(admin_app, "6", f"/feedback down {qid}")
+    assert "Thanks for the feedback" in await tg(admin_app, "5", f"/feedback up {qid}")
+    for _ in range(2):
+        await tg(admin_app, "6", "how do I bake sourdough?")
+    await tg(admin_app, "7", "what's the weather in Paris?")
+    await tg(admin_app, "6", "/start part-time")
+    stats = await tg(admin_app, "1", "/admin stats")
+    assert "Questions asked: 4" in stats and "100% 👍" in stats
+    assert "how do i bake sourdough? (2x)" in stats and "what's the weather in paris? (1x)" in stats
+    assert "Learners: 1" in stats
