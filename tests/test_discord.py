@@ -439,3 +439,10 @@ async def test_discord_sync_command_registers_commands_on_demand(
         assert not fake.identifies  # syncing needs no gateway session
     finally:
         await fake.stop()
+
+
+async def test_admin_command_refused_for_non_admins(dc):
+    fake, _ = dc
+    refused = await slash(fake, "admin", {"action": "reingest"}, guild=False)
+    assert "only for this bot's admins" in text(refused)
+    assert_clean(fake)

@@ -443,3 +443,9 @@ async def test_webhook_mode_by_configuration(app):
     finally:
         await adapter.stop()
         await fake.stop()
+
+
+async def test_admin_command_refused_for_non_admins(tg):
+    fake, _ = tg
+    [refused] = await ask(fake, "/admin reingest")
+    assert "only for this bot's admins" in refused.text

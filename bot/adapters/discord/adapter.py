@@ -294,7 +294,7 @@ class DiscordAdapter:
     # -- slash commands ----------------------------------------------------------------
     def _build_commands(self) -> None:  # noqa: C901
         tree, run, core = self.tree, self.run, self.core
-        typed = {"ask", "start", "settings", "snooze", "done", "link", "forget", "group"}
+        typed = {"ask", "start", "settings", "snooze", "done", "link", "forget", "group", "admin"}
         tracks = [
             app_commands.Choice(name=n, value=n) for n in ("full-time", "fast-track", "part-time")
         ]
@@ -365,6 +365,27 @@ class DiscordAdapter:
         @tree.command(name="forget", description="Delete all your data (asks to confirm)")
         async def forget(interaction: discord.Interaction, confirm: bool = False) -> None:
             await run(interaction, "/forget confirm" if confirm else "/forget")
+
+        admin_actions = [
+            app_commands.Choice(name=n, value=n)
+            for n in ("reingest", "status", "docs", "remove", "audit", "stats")
+        ]
+
+        @tree.command(name="admin", description="Admin tools (the bot's admins only)")
+        @app_commands.describe(
+            action="what to do",
+            document="for remove: the document's file name",
+            confirm="for remove: yes, really delete it",
+        )
+        @app_commands.choices(action=admin_actions)
+        async def admin(
+            interaction: discord.Interaction,
+            action: str,
+            document: str | None = None,
+            confirm: bool = False,
+        ) -> None:
+            parts = ["/admin", action, document or "", "confirm" if confirm else ""]
+            await run(interaction, " ".join(p for p in parts if p))
 
         group = app_commands.Group(name="group", description="A study plan for this channel")
 
