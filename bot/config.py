@@ -37,6 +37,7 @@ class Settings:
     admins: dict[str, frozenset[str]] = field(default_factory=dict)
     reingest_time: str | None = None  # "HH:MM" UTC for a daily re-ingest; off by default
     max_file_bytes: int = 5 * 1024 * 1024
+    max_upload_bytes: int = 5 * 1024 * 1024
     max_question_chars: int = 1000
     answer_max_chars: int = 1000
 
@@ -66,6 +67,8 @@ class Settings:
             values["nudge_grace_hours"] = float(env["MLBOT_NUDGE_GRACE_HOURS"])
         if env.get("MLBOT_KNOWLEDGE_DIR"):
             values["knowledge_dir"] = Path(env["MLBOT_KNOWLEDGE_DIR"])
+        if env.get("MLBOT_MAX_UPLOAD_BYTES"):
+            values["max_upload_bytes"] = int(env["MLBOT_MAX_UPLOAD_BYTES"])
         if env.get("MLBOT_MAX_FILE_BYTES"):
             values["max_file_bytes"] = int(env["MLBOT_MAX_FILE_BYTES"])
         values.update({k: v for k, v in overrides.items() if v is not None})

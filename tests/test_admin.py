@@ -165,3 +165,79 @@ async def test_feedback_and_stats(admin_app):
     assert "Questions asked: 4" in stats and "100% 👍" in stats
     assert "how do i bake sourdough? (2x)" in stats and "what's the weather in paris? (1x)" in stats
     assert "Learners: 1" in stats
+
+
+async def test_console_upload_of_each_allowed_type_is_stored_and_ingested(admin_app, tmp_path):
+    from tests.helpers import make_pdf
+
+    files = {
+        "otters.md": b"---\ntitle: Otter Notes\n---\n\n## Sleeping\n\nSea otters hold hands while they sleep.\n",
+        "herons.txt": b"Heron Notes\n\nGrey herons stand still in shallow water to catch fish.\n",
+        "tides.pdf": make_pdf(["Tide Notes", "Spring tides happen near new and full moons."]),
+        "owls.html": b"<html><head><title>Owl Notes</title></head><body><h2>Hearing</h2>"
+        b"<p>Barn owls find mice in total darkness by sound alone.</p></body></html>",
+    }
+    questions = {
+        "otters.md": "do sea otters hold hands while they sleep?",
+        "herons.txt": "how do grey herons catch fish?",
+        "tides.pdf": "when do spring tides happen?",
+        "owls.html": "how do barn owls find mice in darkness?",
+    }
+    for name, data in files.items():
+        path = tmp_path / "uploads" / name
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(data)
+        reply = await say(admin_app, f"/admin add {path}")
+        assert f"Added {name}" in reply, reply
+        report = await finished_report(admin_app)
+        assert "1 added" in report and "0 failed" in report, report
+        assert (admin_app.settings.knowledge_dir / name).read_bytes() == data
+        got = admin_app.core.answerer.answer(questions[name])
+        assert got.answered and got.sources[0].citation.source == f"knowledge/{name}", name
+
+
+@pytest.mark.parametrize(
+    "name,data,reason",
+    [
+        ("report.pdf", b"MZ\x90\x00\x03" + b"\x00" * 200, "looks like a program"),
+        ("big.md", b"# big\n" + b"x" * (50 * 1024 * 1024), "the limit is 5.0 MB"),
+        ("../../etc/passwd.md", b"root:x:0:0:root:/root:/bin/bash\n", "not a safe file name"),
+        ("..\\..\\evil.md", b"# evil\n", "not a safe file name"),
+        (".hidden.md", b"# hidden\n", "not a safe file name"),
+        ("tool.exe", b"MZ\x90\x00", "Markdown (.md), text (.txt), PDF"),
+        ("04-math.md", b"# Math\n\nnew text\n", "already exists"),
+        ("latin1.md", "caf\u00e9".encode("latin-1"), "not valid UTF-8"),
+        ("empty.txt", b"", "empty file"),
+    ],
+)
+async def test_disallowed_uploads_are_refused_and_change_nothing(admin_app, name, data, reason):
+    from bot.core.messages import Attachment
+
+    before = sorted(p.name for p in admin_app.settings.knowledge_dir.iterdir())
+    req = Request(
+        platform="console",
+        user_id="local",
+        text="/admin add",
+        where="console",
+        attachments=(Attachment(name, data, "application/octet-stream"),),
+    )
+    reply = render_plain(await admin_app.core.handle(req))
+    assert "Not added" in reply and reason in reply, reply
+    assert sorted(p.name for p in admin_app.settings.knowledge_dir.iterdir()) == before
+    assert admin_app.reingester.current is None
+    async with admin_app.db.sessions() as s:
+        entry = (
+            (await s.execute(select(AuditEntry).order_by(AuditEntry.id.desc()))).scalars().first()
+        )
+    assert entry.result.startswith("refused")
+
+
+async def test_add_without_a_file_and_replace(admin_app, tmp_path):
+    assert "Send one document" in await say(admin_app, "/admin add")
+    path = tmp_path / "04-math.md"
+    path.write_text(
+        (admin_app.settings.knowledge_dir / "04-math.md").read_text() + "\n## Extra\n\nMore math.\n"
+    )
+    assert "already exists" in await say(admin_app, f"/admin add {path}")
+    assert "Added 04-math.md" in await say(admin_app, f"/admin add {path} replace")
+    assert "1 changed" in await finished_report(admin_app)

@@ -14,7 +14,7 @@ from typing import TextIO
 
 from bot.adapters.plain import render_plain
 from bot.core.bot import BotCore
-from bot.core.messages import Reply, Request
+from bot.core.messages import Attachment, Reply, Request
 from bot.nudges.delivery import Target
 
 BANNER = (
@@ -57,6 +57,29 @@ class ConsoleDeliverer:
         print(f"\n[nudge] {render_console(reply, self.outbox)}\n", file=self.stdout, flush=True)
 
 
+def console_request(text: str, user_id: str) -> Request:
+    """The console's way to send a file: /admin add PATH [replace] uploads a local file."""
+    parts = text.split()
+    attachments: tuple[Attachment, ...] = ()
+    if len(parts) >= 3 and parts[:2] == ["/admin", "add"] and parts[2] != "replace":
+        path = Path(parts[2]).expanduser()
+        try:
+            size = path.stat().st_size
+            data = path.read_bytes() if size <= 64 * 1024 * 1024 else b""
+            attachments = (Attachment(path.name, data, "application/octet-stream", size=size),)
+            text = " ".join(["/admin", "add", *parts[3:]])
+        except OSError:
+            pass  # not a readable file: the core says what it expects
+    return Request(
+        platform="console",
+        user_id=user_id,
+        text=text,
+        where="console",
+        user_name="you",
+        attachments=attachments,
+    )
+
+
 async def run_console(
     core: BotCore,
     stdin: TextIO | None = None,
@@ -81,11 +104,7 @@ async def run_console(
                 break
             if not text.strip() and not interactive:
                 continue  # blank lines in a script are separators, not questions
-            reply = await core.handle(
-                Request(
-                    platform="console", user_id=user_id, text=text, where="console", user_name="you"
-                )
-            )
+            reply = await core.handle(console_request(text, user_id))
             body = render_console(reply, outbox)
             print(body if not interactive else f"bot> {body}", file=stdout, flush=True)
             if not interactive:

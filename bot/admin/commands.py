@@ -9,13 +9,14 @@ from sqlalchemy import func, select
 
 from bot.admin.audit import audit, recent
 from bot.admin.reingest import Reingester
+from bot.admin.uploads import UploadRefused, check_upload
 from bot.core.bot import BotCore
 from bot.core.messages import Bullets, Button, Paragraph, Reply, Request
 from bot.learning.models import Identity, Learner, QuestionLog
 from bot.learning.service import LearningService
 from bot.nudges.delivery import Target
 
-ADMIN_USAGE = "reingest | status | docs | remove DOC | audit | stats"
+ADMIN_USAGE = "reingest | status | docs | add [replace] (with a file) | remove DOC | audit | stats"
 
 
 def target_of(req: Request) -> Target:
@@ -133,6 +134,8 @@ def install_admin(core: BotCore, learning: LearningService, reingester: Reingest
             )
         if sub == "remove":
             return await remove(req, rest.strip(), action)
+        if sub == "add":
+            return await add(req, rest.strip().lower() == "replace", action)
         if sub == "audit":
             entries = await recent(learning)
             lines = tuple(
@@ -183,6 +186,43 @@ def install_admin(core: BotCore, learning: LearningService, reingester: Reingest
         path.unlink()
         await audit(learning, req, action, "removed; re-ingest started")
         return Reply.text(f"🗑 Removed {source}. Re-ingesting now; I'll post the report here.")
+
+    async def add(req: Request, replace: bool, action: str) -> Reply:
+        if len(req.attachments) != 1:
+            return Reply.text(
+                "Send one document (.md, .txt, .pdf or .html) with /admin add as its caption.",
+                kind="error",
+            )
+        att = req.attachments[0]
+        action = f"/admin add {att.filename[:80]}"
+        try:
+            target = check_upload(
+                att.filename,
+                att.data,
+                att.length,
+                settings.knowledge_dir,
+                settings.max_upload_bytes,
+                replace,
+            )
+        except UploadRefused as exc:
+            await audit(learning, req, action, f"refused: {exc}")
+            return Reply.text(f"Not added: {exc}", kind="error")
+        started, job = await reingester.start(who_label(req), target_of(req))
+        if not started:
+            return Reply.text(
+                f"A re-ingest started by {job.started_by} is running; send the file again when "
+                "it is done.",
+                kind="error",
+            )
+        # The run was scheduled, not started: write before the worker thread reads the folder.
+        tmp = target.with_name(f".{target.name}.part")
+        tmp.write_bytes(att.data)
+        tmp.replace(target)
+        await audit(learning, req, action, "stored; re-ingest started")
+        return Reply.text(
+            f"📄 Added {target.name} ({att.length / 1024:.0f} KB). Re-ingesting now; I'll post "
+            "the report here."
+        )
 
     async def stats() -> Reply:
         now = learning.clock.now()

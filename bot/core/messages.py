@@ -27,6 +27,7 @@ class Request:
     # Set by the adapter after asking the platform (Telegram getChatMember, Discord Manage
     # Channels): whether the sender may configure this group chat.
     chat_admin: bool = False
+    attachments: tuple[Attachment, ...] = ()  # files the user sent with the message
 
 
 @dataclass(frozen=True)
@@ -48,11 +49,16 @@ class Button:
 
 @dataclass(frozen=True)
 class Attachment:
-    """A file sent with a reply: a PNG chart, a JSON export."""
+    """A file in a reply (a PNG chart, a JSON export) or sent by a user (a document upload)."""
 
     filename: str
     data: bytes
     mime: str
+    size: int | None = None  # declared size when the adapter did not download a too-big file
+
+    @property
+    def length(self) -> int:
+        return self.size if self.size is not None else len(self.data)
 
 
 Block = Paragraph | Bullets
