@@ -241,3 +241,45 @@ async def test_add_without_a_file_and_replace(admin_app, tmp_path):
     assert "already exists" in await say(admin_app, f"/admin add {path}")
     assert "Added 04-math.md" in await say(admin_app, f"/admin add {path} replace")
     assert "1 changed" in await finished_report(admin_app)
+
+
+async def test_uploads_and_refusals_through_the_telegram_fake(admin_app):
+    from bot.adapters.telegram.adapter import TelegramAdapter, TelegramSettings
+    from tests.fakes.telegram import FakeTelegram
+
+    fake = FakeTelegram()
+    await fake.start()
+    adapter = TelegramAdapter(
+        admin_app.core, TelegramSettings(token=fake.token, base_url=fake.base_url, poll_timeout=1)
+    )
+    admin_app.queue.add_deliverer("telegram", adapter.deliverer, FAST)
+    await adapter.start()
+
+    async def upload(user: int, name: str, data: bytes, **kw) -> str:
+        n = len(fake.messages(user))
+        fake.push_document(user, name, data, caption="/admin add", **kw)
+        await fake.wait_for(lambda: len(fake.messages(user)) > n)
+        return fake.messages(user)[n].text
+
+    try:
+        refused = await upload(2, "notes.md", b"# Notes\n\nSome notes.\n")
+        assert "only for this bot's admins" in refused
+        exe = await upload(1, "report.pdf", b"MZ\x90\x00" + b"\x00" * 100)
+        assert "looks like a program" in exe
+        big = await upload(1, "big.md", b"# big", declared_size=50 * 1024 * 1024)
+        assert "50.0 MB; the limit is 5.0 MB" in big
+        ok = await upload(
+            1,
+            "otters.md",
+            b"---\ntitle: Otter Notes\n---\n\n## Sleeping\n\nSea otters hold hands.\n",
+        )
+        assert "Added otters.md" in ok
+        report = await fake.wait_for(
+            lambda: [m for m in fake.messages(1) if "Re-ingest finished" in m.text]
+        )
+        assert "1 added" in report[0].text
+        assert (admin_app.settings.knowledge_dir / "otters.md").exists()
+        assert fake.rejected == []
+    finally:
+        await adapter.stop()
+        await fake.stop()

@@ -103,6 +103,7 @@ class FakeTelegram:
         self.blocked: set[str] = set()
         self.force_429: deque[int] = deque()
         self.commands: list[dict] = []
+        self.files: dict[str, bytes] = {}
         self.count_429 = 0
         self._global: deque[float] = deque()
         self._per_chat: dict[str, float] = {}
@@ -114,6 +115,7 @@ class FakeTelegram:
     async def start(self) -> str:
         app = web.Application(client_max_size=50 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.*}", self._file)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -170,6 +172,37 @@ class FakeTelegram:
         if reply_to is not None:
             msg["reply_to_message"] = reply_to
         return self.push({"message": msg})
+
+    def push_document(
+        self,
+        user_id: int,
+        filename: str,
+        data: bytes,
+        caption: str = "",
+        chat_id: int | None = None,
+        kind: str = "private",
+        declared_size: int | None = None,
+    ) -> int:
+        """A user sends a file (a document) with an optional caption."""
+        file_id = f"file{next(self._ids)}"
+        self.files[file_id] = data
+        doc = {
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id}",
+            "file_name": filename,
+            "mime_type": "application/octet-stream",
+            "file_size": declared_size or len(data),
+        }
+        extra = {"document": doc}
+        if caption:
+            extra["caption"] = caption
+        return self.push_message(user_id, "", chat_id=chat_id, kind=kind, **extra)
+
+    async def _file(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["path"].rsplit("/", 1)[-1]
+        if request.match_info["token"] != self.token or file_id not in self.files:
+            return web.Response(status=404)
+        return web.Response(body=self.files[file_id])
 
     def push_callback(self, user_id: int, message: Sent, data: str, name: str = "Ada") -> int:
         chat_id = int(message.chat_id)
@@ -355,6 +388,24 @@ class FakeTelegram:
             if s.chat_id == str(p.get("chat_id")) and s.message_id == int(p.get("message_id", 0)):
                 s.reply_markup = json.loads(p["reply_markup"]) if p.get("reply_markup") else None
         return web.json_response({"ok": True, "result": True})
+
+    async def api_getFile(self, p: dict) -> web.Response:
+        file_id = p["file_id"]
+        if file_id not in self.files:
+            return self._error(400, "Bad Request: invalid file_id")
+        if len(self.files[file_id]) > 20 * 1024 * 1024:
+            return self._error(400, "Bad Request: file is too big")
+        return web.json_response(
+            {
+                "ok": True,
+                "result": {
+                    "file_id": file_id,
+                    "file_unique_id": f"u{file_id}",
+                    "file_size": len(self.files[file_id]),
+                    "file_path": f"documents/{file_id}",
+                },
+            }
+        )
 
     async def api_getChatMember(self, p: dict) -> web.Response:
         status = self.members.get((str(p["chat_id"]), str(p["user_id"])), "member")

@@ -12,7 +12,7 @@ import contextlib
 import logging
 import os
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 # Opt in to PTB's coming timedelta durations now (retry_seconds handles both forms).
 os.environ.setdefault("PTB_TIMEDELTA", "1")
@@ -39,13 +39,14 @@ from telegram.ext import (
 
 from bot.adapters.telegram.render import render
 from bot.core.bot import BotCore
-from bot.core.messages import Reply, Request
+from bot.core.messages import Attachment, Reply, Request
 from bot.learning.once import first_time
 from bot.nudges.delivery import Blocked, Limits, RetryAfter, Target, TransientError
 
 log = logging.getLogger(__name__)
 
 ADMIN_COMMANDS = ("/group",)
+MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024  # the Bot API's getFile limit
 PLATFORM = "telegram"
 # Telegram's flood limits: ~30 messages/s overall, 1/s per chat, 20/min per group. Pacing just
 # under 30/s keeps clear of 429s (which Telegram punishes with long waits) at ~98% of the rate.
@@ -236,6 +237,11 @@ class TelegramAdapter:
         if not await self._first_time(f"u{update.update_id}"):
             return  # redelivered after a restart: answered already
         private = chat.type == ChatType.PRIVATE
+        if msg.document is not None and (msg.caption or "").strip().lower().startswith(
+            "/admin add"
+        ):
+            await self._upload(update)
+            return
         if private and not (msg.text or msg.caption):
             reply = Reply.text(
                 "I can only read text messages. Ask me a question, or send /help.", kind="error"
@@ -247,6 +253,25 @@ class TelegramAdapter:
             return
         reply = await self.core.handle(await self._request(update, text))
         await self._send(chat.id, reply, reply_to=None if private else msg.message_id)
+
+    async def _upload(self, update: Update) -> None:
+        """A document captioned /admin add: download it (within the Bot API's 20 MB) for the core."""
+        msg, doc = update.effective_message, update.effective_message.document
+        size = doc.file_size or 0
+        data = b""
+        if size <= MAX_DOWNLOAD_BYTES:
+            data = bytes(
+                await (await self.application.bot.get_file(doc.file_id)).download_as_bytearray()
+            )
+        attachment = Attachment(
+            doc.file_name or "upload",
+            data,
+            doc.mime_type or "application/octet-stream",
+            size=size if not data else None,
+        )
+        req = replace(await self._request(update, msg.caption or ""), attachments=(attachment,))
+        reply = await self.core.handle(req)
+        await self._send(update.effective_chat.id, reply)
 
     async def on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
