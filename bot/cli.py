@@ -167,7 +167,9 @@ async def _console_session(settings: Settings, *, scheduler: bool) -> int:
         if scheduler:
             from bot.nudges.scheduler import start_scheduler
 
-            sched = await start_scheduler(app.engine, settings.tick_seconds)
+            sched = await start_scheduler(
+                app.engine, settings.tick_seconds, app.reingester, settings.reingest_time
+            )
         return await run_console(app.core, outbox=outbox)
     finally:
         if sched is not None:
@@ -222,7 +224,9 @@ async def _serve_platforms(settings: Settings) -> int:
     try:
         for adapter in adapters:
             await adapter.start()
-        sched = await start_scheduler(app.engine, settings.tick_seconds)
+        sched = await start_scheduler(
+            app.engine, settings.tick_seconds, app.reingester, settings.reingest_time
+        )
         print(
             f"mlbot is running ({', '.join(type(a).__name__ for a in adapters)}); "
             "Ctrl-C or SIGTERM stops it.",

@@ -104,7 +104,9 @@ def ingest_lock(data_dir: Path) -> Iterator[None]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise IngestBusy("another ingest is running for this data dir") from None
+            holder = path.read_text().split()
+            since = f" (process {holder[0]}, started {holder[1]})" if len(holder) == 2 else ""
+            raise IngestBusy(f"another ingest is running for this data dir{since}") from None
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()} {datetime.now(UTC).isoformat()}\n".encode())
         yield

@@ -283,3 +283,20 @@ async def test_uploads_and_refusals_through_the_telegram_fake(admin_app):
     finally:
         await adapter.stop()
         await fake.stop()
+
+
+async def test_scheduled_reingest_is_off_by_default_and_runs_when_configured(admin_app):
+    from bot.nudges.scheduler import NudgeScheduler
+
+    off = NudgeScheduler(admin_app.engine, 60, admin_app.reingester, None)
+    await off.start()
+    assert off.job_ids() == ["nudge-tick"]
+    await off.stop()
+    on = NudgeScheduler(admin_app.engine, 60, admin_app.reingester, "03:30")
+    await on.start()
+    assert set(on.job_ids()) == {"nudge-tick", "reingest"}
+    await on.stop()
+    await on._reingest()  # what the daily job runs
+    await admin_app.reingester.current.finished.wait()
+    assert admin_app.reingester.current.started_by == "the daily schedule"
+    assert admin_app.reingester.current.report.version >= 1

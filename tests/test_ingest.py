@@ -194,7 +194,10 @@ def test_pdf_that_is_not_a_pdf_is_refused(tmp_path, make_settings):
 
 def test_one_ingest_at_a_time(make_settings, corpus):
     settings = make_settings()
-    with ingest_lock(settings.data_dir), pytest.raises(IngestBusy):
+    with (
+        ingest_lock(settings.data_dir),
+        pytest.raises(IngestBusy, match=r"process \d+, started 20"),
+    ):
         run_ingest(settings, [corpus], progress=False)
 
 

@@ -18,9 +18,17 @@ log = logging.getLogger(__name__)
 
 
 class NudgeScheduler:
-    def __init__(self, engine: NudgeEngine, interval_seconds: int = 60) -> None:
+    def __init__(
+        self,
+        engine: NudgeEngine,
+        interval_seconds: int = 60,
+        reingester=None,  # type: ignore[no-untyped-def]
+        reingest_time: str | None = None,
+    ) -> None:
         self.engine = engine
         self.interval_seconds = interval_seconds
+        self.reingester = reingester
+        self.reingest_time = reingest_time  # "HH:MM" UTC, optional
         self._sched = None
         self._running: set[asyncio.Task] = set()
 
@@ -59,7 +67,27 @@ class NudgeScheduler:
             misfire_grace_time=self.interval_seconds,
             next_run_time=datetime.now(UTC),
         )
+        if self.reingester is not None and self.reingest_time:
+            hour, minute = (int(x) for x in self.reingest_time.split(":"))
+            self._sched.add_job(
+                self._reingest,
+                "cron",
+                hour=hour,
+                minute=minute,
+                id="reingest",
+                replace_existing=True,
+                max_instances=1,
+                coalesce=True,
+            )
         self._sched.start()
+
+    async def _reingest(self) -> None:
+        started, job = await self.reingester.start("the daily schedule", None)
+        if not started:
+            log.info("scheduled re-ingest skipped: one started by %s is running", job.started_by)
+
+    def job_ids(self) -> list[str]:
+        return [job.id for job in self._sched.get_jobs()] if self._sched is not None else []
 
     async def stop(self, timeout: float = 30.0) -> None:
         """No new ticks, let a running one finish (APScheduler's shutdown would cancel it)."""
@@ -77,7 +105,12 @@ class NudgeScheduler:
         self._sched = None
 
 
-async def start_scheduler(engine: NudgeEngine, interval_seconds: int = 60) -> NudgeScheduler:
-    sched = NudgeScheduler(engine, interval_seconds)
+async def start_scheduler(
+    engine: NudgeEngine,
+    interval_seconds: int = 60,
+    reingester=None,  # type: ignore[no-untyped-def]
+    reingest_time: str | None = None,
+) -> NudgeScheduler:
+    sched = NudgeScheduler(engine, interval_seconds, reingester, reingest_time)
     await sched.start()
     return sched
