@@ -300,3 +300,62 @@ async def test_scheduled_reingest_is_off_by_default_and_runs_when_configured(adm
     await admin_app.reingester.current.finished.wait()
     assert admin_app.reingester.current.started_by == "the daily schedule"
     assert admin_app.reingester.current.report.version >= 1
+
+
+async def test_uploads_and_refusals_through_the_discord_fake(admin_app):
+    from dataclasses import replace
+
+    from bot.adapters.discord.adapter import DiscordAdapter, DiscordSettings
+    from tests.fakes.discord import FakeDiscord
+
+    fake = await FakeDiscord().start()
+    patch = fake.patch_discord()
+    admin_id = fake.owner_id
+    admin_app.core.settings = replace(
+        admin_app.settings, admins={"discord": frozenset({str(admin_id)})}
+    )
+    adapter = DiscordAdapter(
+        admin_app.core,
+        DiscordSettings(
+            token="t", api_base=fake.api_base, gateway_url=fake.gateway_url, guild_ready_timeout=0.1
+        ),
+    )
+    admin_app.queue.add_deliverer("discord", adapter.deliverer, FAST)
+    await adapter.start()
+
+    async def upload(user: int, name: str, data: bytes, **kw) -> str:
+        iid = await fake.slash(
+            "admin",
+            {"action": "add", "file": fake.upload(name, data, **kw)},
+            user_id=user,
+            guild=False,
+        )
+        await fake.wait_for(lambda: fake.followups(iid) or None)
+        return "\n".join(m["content"] or "" for m in fake.followups(iid))
+
+    try:
+        assert "only for this bot's admins" in await upload(
+            fake.default_user_id, "notes.md", b"# Notes\n\nHi.\n"
+        )
+        assert "looks like a program" in await upload(
+            admin_id, "report.pdf", b"MZ\x90\x00" + b"\x00" * 64
+        )
+        assert "not a safe file name" in await upload(
+            admin_id, "..%2F..%2Fetc%2Fpasswd.md", b"# x\n"
+        )
+        assert "the limit is 5.0 MB" in await upload(
+            admin_id, "big.md", b"# big", declared_size=50 * 1024 * 1024
+        )
+        ok = await upload(
+            admin_id, "herons.txt", b"Heron Notes\n\nGrey herons stand still to catch fish.\n"
+        )
+        assert "Added herons.txt" in ok
+        await admin_app.reingester.current.finished.wait()
+        await admin_app.queue.join()
+        report = [m for m in fake.messages if "Re-ingest finished" in (m["content"] or "")]
+        assert report and "1 added" in report[0]["content"]
+        assert fake.interaction_deadlines(3.0) == [] and fake.check_allowed_mentions() == []
+    finally:
+        await adapter.stop()
+        patch.restore()
+        await fake.stop()

@@ -316,6 +316,7 @@ class FakeDiscord:
         self.dm_channels: dict[int, int] = {}  # user id -> DM channel id
         self._dm_users: dict[int, int] = {}  # DM channel id -> user id
         self.closed_dms: set[int] = set()
+        self.uploads: dict[int, dict] = {}
         self.force_429: list[float] = []
         self.count_429 = 0
 
@@ -350,6 +351,7 @@ class FakeDiscord:
     async def start(self) -> FakeDiscord:
         app = web.Application(client_max_size=50 * 1024 * 1024)
         app.router.add_get("/gateway", self._gateway)
+        app.router.add_get("/attachments/{att_id}/{filename}", self._serve_upload)
         app.router.add_route("*", "/api/v{version}/{tail:.*}", self._rest)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
@@ -814,7 +816,35 @@ class FakeDiscord:
         }
         if in_guild:
             data["guild_id"] = str(self.guild_id)
+        files = [o for o in _walk_options(opts) if o.get("type") == 11]
+        if files:
+            data["resolved"] = {
+                "attachments": {
+                    str(o["value"]): self.uploads[int(o["value"])]["payload"] for o in files
+                }
+            }
         return data
+
+    def upload(self, filename: str, data: bytes, declared_size: int | None = None) -> dict:
+        """A file a user attaches to a slash command; use the result as the option's value."""
+        att_id = self.snowflake()
+        url = f"http://127.0.0.1:{self.port}/attachments/{att_id}/{filename}"
+        payload = {
+            "id": str(att_id),
+            "filename": filename,
+            "size": declared_size or len(data),
+            "url": url,
+            "proxy_url": url,
+            "content_type": "application/octet-stream",
+        }
+        self.uploads[att_id] = {"data": data, "payload": payload}
+        return {"type": 11, "value": str(att_id)}
+
+    async def _serve_upload(self, request: web.Request) -> web.Response:
+        item = self.uploads.get(int(request.match_info["att_id"]))
+        if item is None:
+            return web.Response(status=404)
+        return web.Response(body=item["data"], content_type="application/octet-stream")
 
     async def slash(
         self,
@@ -1756,3 +1786,11 @@ class FakeDiscord:
             return self._error(404, 10008, "Unknown Message")
         m["deleted"] = True
         return web.Response(status=204)
+
+
+def _walk_options(opts: list[dict]) -> list[dict]:
+    out = []
+    for o in opts:
+        out.append(o)
+        out.extend(_walk_options(o.get("options") or []))
+    return out

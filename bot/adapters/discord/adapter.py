@@ -12,7 +12,7 @@ import contextlib
 import io
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from zoneinfo import available_timezones
 
 import aiohttp
@@ -22,7 +22,7 @@ from discord import app_commands
 
 from bot.adapters.discord.render import NO_PINGS, render
 from bot.core.bot import BotCore
-from bot.core.messages import Reply, Request
+from bot.core.messages import Attachment, Reply, Request
 from bot.learning.once import first_time
 from bot.nudges.delivery import Blocked, Limits, RetryAfter, Target, TransientError
 
@@ -32,6 +32,7 @@ PLATFORM = "discord"
 # About 50 requests/s per bot; a DM costs two calls the first time (open channel, send).
 LIMITS = Limits(per_second=20, per_chat_interval=1.0, per_group_per_minute=30)
 _MENTION = re.compile(r"<@!?(\d+)>")
+MAX_DOWNLOAD_BYTES = 25 * 1024 * 1024  # larger uploads are refused by size without downloading
 _ZONES: list[str] = []
 
 
@@ -224,10 +225,16 @@ class DiscordAdapter:
             chat_admin=bool(in_guild and perms and perms.manage_channels),
         )
 
-    async def run(self, interaction: discord.Interaction, text: str) -> None:
+    async def run(
+        self, interaction: discord.Interaction, text: str, attachments: tuple[Attachment, ...] = ()
+    ) -> None:
         """Defer at once, let the core decide, answer with follow-ups."""
-        await interaction.response.defer(thinking=True)
-        reply = await self.core.handle(self._request(interaction, text))
+        if not interaction.response.is_done():
+            await interaction.response.defer(thinking=True)
+        req = self._request(interaction, text)
+        if attachments:
+            req = replace(req, attachments=attachments)
+        reply = await self.core.handle(req)
         await self.followups(interaction, reply)
 
     async def followups(self, interaction: discord.Interaction, reply: Reply) -> None:
@@ -376,6 +383,7 @@ class DiscordAdapter:
             action="what to do",
             document="for remove: the document's file name",
             confirm="for remove: yes, really delete it",
+            file="for add: a .md, .txt, .pdf or .html document",
         )
         @app_commands.choices(action=admin_actions)
         async def admin(
@@ -383,9 +391,16 @@ class DiscordAdapter:
             action: str,
             document: str | None = None,
             confirm: bool = False,
+            file: discord.Attachment | None = None,
         ) -> None:
             parts = ["/admin", action, document or "", "confirm" if confirm else ""]
-            await run(interaction, " ".join(p for p in parts if p))
+            files: tuple[Attachment, ...] = ()
+            if file is not None:
+                await interaction.response.defer(thinking=True)  # downloading may take a moment
+                data = await file.read() if file.size <= MAX_DOWNLOAD_BYTES else b""
+                mime = file.content_type or "application/octet-stream"
+                files = (Attachment(file.filename, data, mime, size=None if data else file.size),)
+            await run(interaction, " ".join(p for p in parts if p), files)
 
         group = app_commands.Group(name="group", description="A study plan for this channel")
 
