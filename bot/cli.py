@@ -165,10 +165,15 @@ async def _console_session(settings: Settings, *, scheduler: bool) -> int:
     sched = None
     try:
         if scheduler:
+            from bot.nudges.leader import Leadership
             from bot.nudges.scheduler import start_scheduler
 
             sched = await start_scheduler(
-                app.engine, settings.tick_seconds, app.reingester, settings.reingest_time
+                app.engine,
+                settings.tick_seconds,
+                app.reingester,
+                settings.reingest_time,
+                Leadership(app.db, settings.data_dir),
             )
         return await run_console(app.core, outbox=outbox)
     finally:
@@ -192,6 +197,7 @@ async def _serve_platforms(settings: Settings) -> int:
     from bot.adapters.telegram.adapter import LIMITS as TELEGRAM_LIMITS
     from bot.adapters.telegram.adapter import TelegramAdapter, TelegramSettings
     from bot.bootstrap import build_app
+    from bot.nudges.leader import Leadership
     from bot.nudges.scheduler import start_scheduler
 
     app = await build_app(settings)
@@ -225,7 +231,11 @@ async def _serve_platforms(settings: Settings) -> int:
         for adapter in adapters:
             await adapter.start()
         sched = await start_scheduler(
-            app.engine, settings.tick_seconds, app.reingester, settings.reingest_time
+            app.engine,
+            settings.tick_seconds,
+            app.reingester,
+            settings.reingest_time,
+            Leadership(app.db, settings.data_dir),
         )
         print(
             f"mlbot is running ({', '.join(type(a).__name__ for a in adapters)}); "

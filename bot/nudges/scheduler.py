@@ -13,6 +13,7 @@ import logging
 from datetime import UTC, datetime
 
 from bot.nudges.engine import NudgeEngine
+from bot.nudges.leader import Leadership
 
 log = logging.getLogger(__name__)
 
@@ -24,11 +25,14 @@ class NudgeScheduler:
         interval_seconds: int = 60,
         reingester=None,  # type: ignore[no-untyped-def]
         reingest_time: str | None = None,
+        leadership: Leadership | None = None,
     ) -> None:
         self.engine = engine
         self.interval_seconds = interval_seconds
         self.reingester = reingester
         self.reingest_time = reingest_time  # "HH:MM" UTC, optional
+        self.leadership = leadership  # None: this process is the only one
+        self._leading = False
         self._sched = None
         self._running: set[asyncio.Task] = set()
 
@@ -37,6 +41,8 @@ class NudgeScheduler:
         if task is not None:
             self._running.add(task)
         try:
+            if not await self.lead():
+                return
             report = await self.engine.tick()
             if report.queued or report.snoozes or report.group_posts:
                 log.info(
@@ -51,10 +57,20 @@ class NudgeScheduler:
             if task is not None:
                 self._running.discard(task)
 
+    async def lead(self) -> bool:
+        """Whether this replica runs the ticks; a new leader first recovers unsent nudges."""
+        if self.leadership is None:
+            leading = True
+        else:
+            leading = await self.leadership.acquire()
+        if leading and not self._leading:
+            await self.engine.recover()
+        self._leading = leading
+        return leading
+
     async def start(self) -> None:
         from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-        await self.engine.recover()
         self._sched = AsyncIOScheduler(timezone="UTC")
         self._sched.add_job(
             self._tick,
@@ -82,6 +98,8 @@ class NudgeScheduler:
         self._sched.start()
 
     async def _reingest(self) -> None:
+        if not await self.lead():
+            return
         started, job = await self.reingester.start("the daily schedule", None)
         if not started:
             log.info("scheduled re-ingest skipped: one started by %s is running", job.started_by)
@@ -103,6 +121,8 @@ class NudgeScheduler:
                 task.cancel()
         self._sched.shutdown(wait=False)
         self._sched = None
+        if self.leadership is not None:
+            await self.leadership.release()
 
 
 async def start_scheduler(
@@ -110,7 +130,8 @@ async def start_scheduler(
     interval_seconds: int = 60,
     reingester=None,  # type: ignore[no-untyped-def]
     reingest_time: str | None = None,
+    leadership: Leadership | None = None,
 ) -> NudgeScheduler:
-    sched = NudgeScheduler(engine, interval_seconds, reingester, reingest_time)
+    sched = NudgeScheduler(engine, interval_seconds, reingester, reingest_time, leadership)
     await sched.start()
     return sched
