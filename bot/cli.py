@@ -31,11 +31,28 @@ from bot.config import Settings  # noqa: E402
 log = logging.getLogger("mlbot")
 
 
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line, for log collectors (MLBOT_LOG_FORMAT=json)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        data = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            data["exception"] = self.formatException(record.exc_info)
+        return json.dumps(data, ensure_ascii=False)
+
+
 def _setup_logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    handler = logging.StreamHandler()
+    if os.environ.get("MLBOT_LOG_FORMAT", "").lower() == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, handlers=[handler])
     for noisy in (
         "chromadb",
         "httpx",
@@ -226,10 +243,11 @@ async def _serve_platforms(settings: Settings) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    sched = None
+    sched = ops = None
     try:
         for adapter in adapters:
             await adapter.start()
+        ops = await start_ops_server(app)
         sched = await start_scheduler(
             app.engine,
             settings.tick_seconds,
@@ -247,11 +265,37 @@ async def _serve_platforms(settings: Settings) -> int:
     finally:
         if sched is not None:
             await sched.stop()
+        if ops is not None:
+            await ops.stop()
         for adapter in adapters:
             await adapter.stop()
         await app.close()
     print("mlbot stopped cleanly.", file=sys.stderr, flush=True)
     return 0
+
+
+async def start_ops_server(app):  # type: ignore[no-untyped-def]
+    """/healthz, /readyz and /metrics on MLBOT_HTTP_PORT (default 8080; "off" disables)."""
+    from bot.ops.http import OpsServer
+
+    port = os.environ.get("MLBOT_HTTP_PORT", "8080").strip().lower()
+    if port in ("off", "none", ""):
+        return None
+    server = OpsServer(app, os.environ.get("MLBOT_HTTP_HOST", "0.0.0.0"), int(port))
+    try:
+        await server.start()
+    except OSError as exc:
+        log.warning("health/metrics server not started on port %s: %s", port, exc)
+        return None
+    return server
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from bot.ops.doctor import render, run_checks
+
+    checks = asyncio.run(run_checks(_settings(args)))
+    print(render(checks))
+    return 0 if all(c.ok for c in checks) else 1
 
 
 def discord_settings():  # type: ignore[no-untyped-def]
@@ -398,6 +442,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--due-at", required=True, help="ISO date-time, e.g. 2026-03-08T23:00:00+00:00")
     data_dir(p)
     p.set_defaults(func=cmd_nudges)
+
+    p = sub.add_parser("doctor", help="check settings, tokens, database, index and model")
+    data_dir(p)
+    p.set_defaults(func=cmd_doctor)
 
     p = sub.add_parser("discord-sync", help="register the slash commands with Discord")
     p.add_argument("--guild", type=int, help="a guild id: commands appear there at once")

@@ -22,6 +22,7 @@ from bot.learning.curriculum import CurriculumError, load_curriculum_lenient
 from bot.learning.models import Learner
 from bot.learning.service import LearningService
 from bot.nudges.delivery import DeliveryQueue, SendJob, Target
+from bot.ops.metrics import INGEST_RUNS
 from ingest.pipeline import IngestBusy, IngestReport, run_ingest
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,7 @@ class Reingester:
             log.exception("re-ingest failed")
             job.error = f"{type(exc).__name__}: {exc}"
         finally:
+            INGEST_RUNS.labels(result="failed" if job.error else "ok").inc()
             job.finished.set()
         if job.target is not None and self.queue.can_deliver(job.target.platform):
             await self.queue.put(SendJob(job.target, report_reply(job)))

@@ -14,6 +14,7 @@ from bot.core import smalltalk
 from bot.core.answers import Answer, Answerer
 from bot.core.messages import Bullets, Paragraph, Reply, Request
 from bot.core.registry import CommandRegistry
+from bot.ops.metrics import ANSWER_LATENCY, ANSWERS
 from bot.retrieval.retriever import IndexMissing
 from bot.textutil import clean_user_text
 
@@ -138,7 +139,10 @@ class BotCore:
             return self.help_reply(req)
         if kind is not None:
             return self._smalltalk(kind)
-        reply = answer_reply(self.answerer.answer(question))
+        answer = self.answerer.answer(question)
+        ANSWERS.labels(answered=str(answer.answered).lower()).inc()
+        ANSWER_LATENCY.observe(answer.took_ms / 1000)
+        reply = answer_reply(answer)
         if self.on_question is not None:
             reply = await self.on_question(req, question, reply)
         return reply

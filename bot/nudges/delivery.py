@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from bot.core.messages import Reply
+from bot.ops.metrics import NUDGES as DELIVERIES
 
 log = logging.getLogger(__name__)
 
@@ -203,6 +204,7 @@ class DeliveryQueue:
         self._queues.clear()
 
     async def _report(self, job: SendJob, status: str, error: str | None) -> None:
+        DELIVERIES.labels(platform=job.target.platform, status=status).inc()
         if self.on_result is not None:
             try:
                 await self.on_result(job, status, error)
