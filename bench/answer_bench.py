@@ -121,6 +121,7 @@ def bench_ours(data_dir: Path, env: dict) -> dict:
         "mean": round(statistics.mean(lat), 2),
         "n": n,
     }
+    res["warm_ms_all"] = [round(x, 3) for x in lat]
     res["quality"] = {
         "section_hit@3": round(hits_sec / n, 3),
         "doc_hit@3": round(hits_doc / n, 3),
