@@ -29,6 +29,7 @@ class Settings:
     embed_model: str | None = None
     chroma_host: str | None = None
     chroma_port: int | None = None
+    chroma_database: str | None = None  # a database on the Chroma server (created on first use)
     # None means SQLite in the data dir; DATABASE_URL selects PostgreSQL.
     database_url: str | None = None
     nudge_grace_hours: float = 6.0
@@ -51,6 +52,7 @@ class Settings:
             "chroma_host": env.get("CHROMA_HOST") or None,
             "chroma_port": int(env["CHROMA_PORT"]) if env.get("CHROMA_PORT") else None,
             "database_url": env.get("DATABASE_URL") or None,
+            "chroma_database": env.get("CHROMA_DATABASE") or None,
         }
         admins = {
             platform: frozenset(x.strip() for x in env.get(var, "").split(",") if x.strip())

@@ -2,53 +2,9 @@
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
-
-import pytest
-
 from bot.bootstrap import build_core
 from ingest.pipeline import run_ingest
 from tests.helpers import write_doc
-
-CHROMA = shutil.which("chroma") or str(Path(sys.executable).with_name("chroma"))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def chroma_server(tmp_path_factory):
-    if not Path(CHROMA).exists():
-        pytest.skip("the `chroma` command from the chromadb package is not installed")
-    port = _free_port()
-    path = tmp_path_factory.mktemp("chroma-server")
-    proc = subprocess.Popen(
-        [CHROMA, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1)
-            break
-        except OSError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                pytest.fail("chroma server did not start within 30 s")
-            time.sleep(0.2)
-    yield port
-    proc.terminate()
-    proc.wait(timeout=10)
 
 
 def test_ingest_reingest_and_answer_through_a_chroma_server(chroma_server, make_settings, tmp_path):
@@ -82,3 +38,26 @@ def test_ingest_reingest_and_answer_through_a_chroma_server(chroma_server, make_
     assert second.docs_added == ["srv/b.md"] and second.chunks_embedded == 1
     fresh = build_core(settings).answerer.answer("why do bakers start before sunrise?")
     assert fresh.answered and fresh.index_version == 2
+
+
+def test_evaluation_set_through_a_chroma_server(chroma_server, make_settings):
+    """The whole knowledge base served by the Chroma server answers as well as the embedded one."""
+    from bot.config import DEFAULT_KNOWLEDGE_DIR
+    from bot.core.answers import Answerer
+    from bot.retrieval.retriever import Retriever
+    from tests.test_answers import EVAL, OFFTOPIC, _ranks, _scores
+
+    settings = make_settings(
+        chroma_host="127.0.0.1",
+        chroma_port=chroma_server,
+        chroma_database="eval-kb",
+        knowledge_dir=DEFAULT_KNOWLEDGE_DIR,
+    )
+    report = run_ingest(settings, progress=False)
+    assert report.docs_failed == [] and report.chunks_total > 100
+    retriever = Retriever(settings)
+    hit3, mrr = _scores(_ranks(retriever, "hybrid"))
+    assert hit3 >= 0.9, (hit3, mrr)
+    answerer = Answerer(retriever)
+    assert all(not answerer.answer(q).answered for q in OFFTOPIC)
+    assert len(EVAL) >= 40

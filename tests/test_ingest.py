@@ -9,10 +9,38 @@ import pytest
 
 from bot.bootstrap import build_core
 from bot.retrieval.chroma import open_chroma
-from bot.retrieval.manifest import FileManifestStore
+from bot.retrieval.manifest import ChromaManifestStore, FileManifestStore
 from bot.retrieval.retriever import Retriever
 from ingest.pipeline import IngestBusy, ingest_lock, run_ingest
 from tests.helpers import make_pdf, write_doc
+
+
+@pytest.fixture(params=["embedded", "chroma-server"])
+def make_settings(request, tmp_path, cache_dir):
+    """Every ingest test runs on the embedded store and on a real Chroma server."""
+    import uuid
+
+    from bot.config import Settings
+
+    server = request.getfixturevalue("chroma_server") if request.param == "chroma-server" else None
+
+    def make(**kw) -> Settings:
+        kw.setdefault("data_dir", tmp_path / "data")
+        if server is not None:
+            kw.update(
+                chroma_host="127.0.0.1",
+                chroma_port=server,
+                chroma_database=f"test-{uuid.uuid4().hex[:12]}",
+            )
+        return Settings(cache_dir=cache_dir, **kw)
+
+    return make
+
+
+def manifest_store(settings):  # type: ignore[no-untyped-def]
+    if settings.uses_chroma_server:
+        return ChromaManifestStore(open_chroma(settings))
+    return FileManifestStore(settings.data_dir)
 
 
 @pytest.fixture
@@ -70,7 +98,7 @@ def test_first_ingest_then_no_change_embeds_nothing(corpus, make_settings):
 def test_chunks_keep_title_section_source_and_hash(corpus, make_settings):
     settings = make_settings()
     run_ingest(settings, [corpus], progress=False)
-    manifest = FileManifestStore(settings.data_dir).read()
+    manifest = manifest_store(settings).read()
     got = open_chroma(settings).get_collection(manifest.collection).get(include=["metadatas"])
     metas = {m["section"]: m for m in got["metadatas"]}
     assert metas["The secret animal"]["title"] == "Animal Facts"
