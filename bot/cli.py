@@ -409,52 +409,38 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
     sub = parser.add_subparsers(dest="command")
 
-    def data_dir(p: argparse.ArgumentParser) -> None:
+    def command(name: str, help_text: str, func) -> argparse.ArgumentParser:  # type: ignore[no-untyped-def]
+        """A subcommand; every one takes --data-dir."""
+        p = sub.add_parser(name, help=help_text)
         p.add_argument(
             "--data-dir",
             type=Path,
             help="index and state folder (default ./data or MLBOT_DATA_DIR)",
         )
+        p.set_defaults(func=func)
+        return p
 
-    p = sub.add_parser("ingest", help="build or update the knowledge index")
+    p = command("ingest", "build or update the knowledge index", cmd_ingest)
     p.add_argument(
         "--source", action="append", help="file or folder to index (repeatable; default knowledge/)"
     )
     p.add_argument("--full", action="store_true", help="re-embed everything")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
-    data_dir(p)
-    p.set_defaults(func=cmd_ingest)
 
-    p = sub.add_parser("ask", help="answer one question (or a batch) from the index")
+    p = command("ask", "answer one question (or a batch) from the index", cmd_ask)
     p.add_argument("question", nargs="*")
     p.add_argument("--batch", help="file with one question per line ('-' for stdin)")
     p.add_argument(
         "--json", action="store_true", help="print JSON (one object per line for --batch)"
     )
-    data_dir(p)
-    p.set_defaults(func=cmd_ask)
 
-    p = sub.add_parser("chat", help="chat in the terminal")
-    data_dir(p)
-    p.set_defaults(func=cmd_chat)
-
-    p = sub.add_parser("nudges", help="who would be nudged at an instant (prints, sends nothing)")
+    command("chat", "chat in the terminal", cmd_chat)
+    p = command("nudges", "who would be nudged at an instant (prints, sends nothing)", cmd_nudges)
     p.add_argument("--due-at", required=True, help="ISO date-time, e.g. 2026-03-08T23:00:00+00:00")
-    data_dir(p)
-    p.set_defaults(func=cmd_nudges)
-
-    p = sub.add_parser("doctor", help="check settings, tokens, database, index and model")
-    data_dir(p)
-    p.set_defaults(func=cmd_doctor)
-
-    p = sub.add_parser("discord-sync", help="register the slash commands with Discord")
+    command("doctor", "check settings, tokens, database, index and model", cmd_doctor)
+    p = command("discord-sync", "register the slash commands with Discord", cmd_discord_sync)
     p.add_argument("--guild", type=int, help="a guild id: commands appear there at once")
-    data_dir(p)
-    p.set_defaults(func=cmd_discord_sync)
-
-    p = sub.add_parser("run", help="run the bot (console chat when no platform token is set)")
-    data_dir(p)
-    p.set_defaults(func=cmd_run)
+    command("run", "run the bot (console chat when no platform token is set)", cmd_run)
     return parser
 
 
