@@ -3,6 +3,7 @@ takes over at its next tick, and every nudge still goes out exactly once."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -109,6 +110,82 @@ async def test_two_replicas_one_day_leader_killed_at_noon_nudges_exactly_once(
     await b.queue.stop()
     await b.leadership.release()
     await b.db.close()
+
+
+async def test_two_os_processes_leader_sigkilled_mid_day_nudges_exactly_once(
+    db_url, curriculum, tmp_path, subprocess_env
+):
+    """The same day with two real replica processes; the leader is SIGKILLed at noon."""
+    import sys
+
+    if not db_url.startswith("postgresql"):
+        pytest.skip(
+            "replicas share PostgreSQL; SQLite serves one machine, where a file lock is used"
+        )
+    from bot.learning.clock import FakeClock
+
+    setup = await open_database(db_url)
+    svc = LearningService(setup, curriculum, FakeClock(datetime(2026, 3, 4, tzinfo=UTC)))
+    users = {f"u{h:02d}": h * 60 + 30 for h in range(6, 24, 2)}  # 06:30 .. 22:30 UTC
+    async with setup.sessions() as s:
+        for user, minute in users.items():
+            learner, _ = await svc.get_or_create(s, Who("telegram", user))
+            learner.track, learner.tz, learner.nudge_minute = "full-time", "UTC", minute
+        await s.commit()
+    await setup.close()
+
+    async def spawn():  # type: ignore[no-untyped-def]
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "tests/replica_proc.py",
+            db_url,
+            str(tmp_path),
+            env=subprocess_env,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        assert (await asyncio.wait_for(proc.stdout.readline(), 60)).strip() == b"ready"
+        return proc
+
+    async def tick(proc, at: datetime) -> tuple[bool, list[str]]:  # type: ignore[no-untyped-def]
+        proc.stdin.write(f"tick {at.isoformat()}\n".encode())
+        await proc.stdin.drain()
+        words = (await asyncio.wait_for(proc.stdout.readline(), 60)).decode().split()
+        assert words and words[0] == "ok", words
+        return words[1] == "1", words[2:]
+
+    a, b = await spawn(), await spawn()
+    sent: dict[str, list[str]] = {"a": [], "b": []}
+    leaders: list[str] = []
+    at = datetime(2026, 3, 4, 6, 0, tzinfo=UTC)
+    try:
+        while at < datetime(2026, 3, 5, tzinfo=UTC):
+            if at == datetime(2026, 3, 4, 12, 0, tzinfo=UTC):
+                a.kill()  # SIGKILL: no cleanup, the OS drops its connections
+                await a.wait()
+            for name, proc in (("a", a), ("b", b)):
+                if proc.returncode is None:
+                    lead, got = await tick(proc, at)
+                    sent[name] += got
+                    if lead:
+                        leaders.append(name)
+            at += timedelta(minutes=10)
+    finally:
+        for proc in (a, b):
+            if proc.returncode is None:
+                proc.stdin.close()
+                await asyncio.wait_for(proc.wait(), 30)
+    total = Counter(sent["a"] + sent["b"])
+    print(
+        f"\nprocesses: a sent {len(sent['a'])} then was killed, b sent {len(sent['b'])}; "
+        f"leader ticks {Counter(leaders)}"
+    )
+    assert total == Counter(dict.fromkeys(users, 1))
+    assert set(sent["a"]) == {u for u in users if u < "u12"} and set(sent["b"]) == {
+        u for u in users if u >= "u12"
+    }
+    assert leaders[0] == "a" and leaders[-1] == "b" and "a" not in leaders[leaders.index("b") :]
 
 
 async def test_on_sqlite_a_second_process_cannot_take_the_scheduler(tmp_path, db_url):
