@@ -449,3 +449,17 @@ async def test_admin_command_refused_for_non_admins(tg):
     fake, _ = tg
     [refused] = await ask(fake, "/admin reingest")
     assert "only for this bot's admins" in refused.text
+
+
+async def test_a_429_in_the_middle_of_a_long_reply_sends_no_part_twice(tg):
+    """A rate limit on the second part of a long reply must not resend the first part."""
+    fake, adapter = tg
+    reply = Reply(
+        tuple(Paragraph(f"Paragraph {i}: " + "study a little every day. " * 40) for i in range(8))
+    )
+    fake.fail_send_number = fake._send_calls + 2  # the second part
+    await adapter._send(USER, reply)
+    parts = [m.text for m in fake.messages(USER)]
+    assert len(parts) >= 2 and fake.count_429 == 1
+    assert len(parts) == len(set(parts)), [p[:20] for p in parts]  # every part exactly once
+    assert all(f"Paragraph {i}:" in "".join(parts) for i in range(8))

@@ -102,6 +102,8 @@ class FakeTelegram:
         self.members: dict[tuple[str, str], str] = {}
         self.blocked: set[str] = set()
         self.force_429: deque[int] = deque()
+        self.fail_send_number: int | None = None  # answer 429 to this (1-based) send call
+        self._send_calls = 0
         self.commands: list[dict] = []
         self.files: dict[str, bytes] = {}
         self.count_429 = 0
@@ -359,6 +361,10 @@ class FakeTelegram:
             if len(visible(text)) > 4096:
                 self.rejected.append((method, "message is too long"))
                 return self._error(400, "Bad Request: message is too long")
+        self._send_calls += 1
+        if self._send_calls == self.fail_send_number:
+            self.count_429 += 1
+            return self._error(429, "Too Many Requests: retry after 1", retry_after=1)
         wait = self._limited(chat_id)
         if wait is not None:
             self.count_429 += 1

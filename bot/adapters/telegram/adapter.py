@@ -71,25 +71,57 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     )
 
 
-async def send_reply(bot, chat_id: int | str, reply: Reply, reply_to: int | None = None) -> None:  # type: ignore[no-untyped-def]
-    """Send one core Reply: HTML parts (buttons on the last), then photos and files."""
+async def send_reply(  # type: ignore[no-untyped-def]
+    bot, chat_id: int | str, reply: Reply, reply_to: int | None = None, *, retries: int = 0
+) -> None:
+    """Send one core Reply: HTML parts (buttons on the last), then photos and files.
+
+    With retries, each part is retried on its own after a 429 or a network error, so a part
+    that already arrived is never sent again.
+    """
     parts = render(reply)
     for i, part in enumerate(parts):
-        await bot.send_message(
-            chat_id=chat_id,
-            text=part,
-            parse_mode=ParseMode.HTML,
-            reply_markup=keyboard(reply) if i == len(parts) - 1 else None,
-            link_preview_options=LinkPreviewOptions(is_disabled=True),
-            reply_to_message_id=reply_to if i == 0 else None,
+        await _retrying(
+            retries,
+            lambda i=i, part=part: bot.send_message(
+                chat_id=chat_id,
+                text=part,
+                parse_mode=ParseMode.HTML,
+                reply_markup=keyboard(reply) if i == len(parts) - 1 else None,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+                reply_to_message_id=reply_to if i == 0 else None,
+            ),
         )
     for att in reply.attachments:
         if att.mime == "image/png":
-            await bot.send_photo(chat_id=chat_id, photo=InputFile(att.data, filename=att.filename))
-        else:
-            await bot.send_document(
-                chat_id=chat_id, document=InputFile(att.data, filename=att.filename)
+            await _retrying(
+                retries,
+                lambda att=att: bot.send_photo(
+                    chat_id=chat_id, photo=InputFile(att.data, filename=att.filename)
+                ),
             )
+        else:
+            await _retrying(
+                retries,
+                lambda att=att: bot.send_document(
+                    chat_id=chat_id, document=InputFile(att.data, filename=att.filename)
+                ),
+            )
+
+
+async def _retrying(retries: int, call):  # type: ignore[no-untyped-def]
+    for attempt in range(retries + 1):
+        try:
+            return await call()
+        except TgRetryAfter as exc:
+            if attempt >= retries:
+                raise
+            await asyncio.sleep(retry_seconds(exc))
+        except NetworkError:  # includes TimedOut
+            if attempt >= retries:
+                raise
+            await asyncio.sleep(0.5 * 2**attempt)
+    return None
 
 
 def retry_seconds(exc: TgRetryAfter) -> float:
@@ -288,16 +320,12 @@ class TelegramAdapter:
         await self._send(msg.chat.id, reply)
 
     async def _send(self, chat_id: int, reply: Reply, reply_to: int | None = None) -> None:
-        for attempt in range(3):
-            try:
-                await send_reply(self.application.bot, chat_id, reply, reply_to)
-                return
-            except TgRetryAfter as exc:
-                await asyncio.sleep(retry_seconds(exc))
-            except (TimedOut, NetworkError):
-                await asyncio.sleep(0.5 * 2**attempt)
-            except Forbidden:
-                return
+        try:
+            await send_reply(self.application.bot, chat_id, reply, reply_to, retries=2)
+        except Forbidden:
+            return  # the user blocked the bot; nothing to answer
+        except (TgRetryAfter, NetworkError) as exc:
+            log.warning("could not answer in chat %s: %s", chat_id, exc)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("telegram handler failed: %s", context.error, exc_info=context.error)
