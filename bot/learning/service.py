@@ -111,10 +111,23 @@ class LearningService:
         return learner, True
 
     async def take_notice(self, who: Who) -> str | None:
-        """A pending one-time message for this learner, cleared as it is read."""
+        """A pending one-time message for this learner, cleared as it is read.
+
+        Runs before every command, so it only reads unless a notice is actually waiting.
+        """
         async with self.db.sessions() as s:
-            learner = await self.find_learner(s, who)
-            if learner is None or not learner.notice:
+            row = await s.execute(
+                select(Learner)
+                .join(Identity, Identity.learner_id == Learner.id)
+                .where(
+                    Identity.platform == who.platform,
+                    Identity.platform_user_id == who.user_id,
+                    Learner.notice.is_not(None),
+                    Learner.notice != "",
+                )
+            )
+            learner = row.scalar_one_or_none()
+            if learner is None:
                 return None
             notice, learner.notice = learner.notice, None
             await s.commit()
