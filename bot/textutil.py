@@ -5,6 +5,11 @@ from __future__ import annotations
 import re
 import unicodedata
 
+# How a citation joins a document title and its heading path: "Math for ML › Linear algebra".
+SECTION_SEP = " › "
+# The section name given to text before a document's first heading.
+INTRO_SECTION = "Overview"
+
 _ZERO_WIDTH = dict.fromkeys(
     map(
         ord,

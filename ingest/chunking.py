@@ -11,11 +11,10 @@ import hashlib
 import re
 from dataclasses import dataclass
 
+from bot.textutil import INTRO_SECTION, SECTION_SEP
 from ingest.loaders import LoadedDoc
 
-SECTION_SEP = " › "
 MAX_CHUNK_CHARS = 1600
-INTRO_SECTION = "Overview"
 
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)\s*#*\s*$")
 _BULLET = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+(.*)$")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -53,14 +54,7 @@ def install_admin(core: BotCore, learning: LearningService, reingester: Reingest
         if reply.kind != "answer":
             return reply
         buttons = (Button("👍", f"/feedback up {qid}"), Button("👎", f"/feedback down {qid}"))
-        return Reply(
-            reply.blocks,
-            reply.citations,
-            reply.buttons + buttons,
-            reply.kind,
-            reply.attachments,
-            reply.answer,
-        )
+        return replace(reply, buttons=reply.buttons + buttons)
 
     core.on_refused = refused
     core.on_question = on_question

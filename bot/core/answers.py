@@ -15,8 +15,7 @@ import numpy as np
 from bot.retrieval.retriever import Retriever
 from bot.retrieval.search import Hit, Mode
 from bot.retrieval.snapshot import IndexSnapshot
-
-SECTION_SEP = " › "
+from bot.textutil import SECTION_SEP
 
 # Calibrated on tests/data: every off-topic question there scores below 0.30 cosine, and those
 # near it share no rare word with the passage. Checked by tests/test_answers.py.

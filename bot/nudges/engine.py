@@ -12,7 +12,7 @@ than a miss the learner can recover with /today.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, exists, select, update
@@ -45,6 +45,11 @@ class TickReport:
     requeued: int = 0
     group_posts: int = 0
     details: list[str] = field(default_factory=list)
+
+
+def with_lead(reply: Reply, text: str) -> Reply:
+    """The same reply with a first paragraph in front (a greeting, a reminder)."""
+    return replace(reply, blocks=(Paragraph(text), *reply.blocks))
 
 
 class NudgeEngine:
@@ -147,9 +152,9 @@ class NudgeEngine:
             await s.commit()
             report.skipped += 1
             return
-        body = describe_plan(self.svc, plan, learner)
-        greeting = Paragraph("⏰ Time to study! Here's your task for today.")
-        reply = Reply((greeting, *body.blocks), citations=body.citations, buttons=body.buttons)
+        reply = with_lead(
+            describe_plan(self.svc, plan, learner), "⏰ Time to study! Here's your task for today."
+        )
         await self.queue.put(SendJob(target, reply, learner_id=learner.id, nudge_id=row.id))
         report.queued += 1
         report.details.append(
@@ -182,11 +187,9 @@ class NudgeEngine:
                 _, plan = await self.svc.plan(s, learner)
                 if plan.kind not in ("task", "review"):
                     continue
-                body = describe_plan(self.svc, plan, learner, excerpt=False)
-                reply = Reply(
-                    (Paragraph("⏰ Reminder, as you asked:"), *body.blocks),
-                    citations=body.citations,
-                    buttons=body.buttons,
+                reply = with_lead(
+                    describe_plan(self.svc, plan, learner, excerpt=False),
+                    "⏰ Reminder, as you asked:",
                 )
                 await self.queue.put(SendJob(target, reply, learner_id=learner_id))
                 report.snoozes += 1

@@ -15,8 +15,7 @@ import numpy as np
 
 from bot.retrieval.keyword import BM25
 from bot.retrieval.manifest import Manifest
-from bot.textutil import terms
-from ingest.chunking import INTRO_SECTION
+from bot.textutil import INTRO_SECTION, terms
 
 PAGE = 5000
 
