@@ -14,8 +14,10 @@ from pathlib import Path
 
 import yaml
 
+from ingest.structure import drop_noise, is_noise, split_title, structure_text
+
 # Bump when parsing or chunking changes, so every document is re-embedded once.
-PARSER_VERSION = "4"
+PARSER_VERSION = "5"
 
 TEXT_SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".txt": "text"}
 HTML_SUFFIXES = {".html": "html", ".htm": "html"}
@@ -24,6 +26,8 @@ SUPPORTED_SUFFIXES = {**TEXT_SUFFIXES, **HTML_SUFFIXES, **PDF_SUFFIXES}
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
 _H1 = re.compile(r"^#[ \t]+(.+?)\s*#*\s*$", re.M)
+_MD_ANY_HEADING = re.compile(r"^#{1,6}[ \t]+\S", re.M)
+_HASHLIKE = re.compile(r"^(?=.*\d)[0-9a-f_-]{8,}$|^\d+$", re.I)
 
 
 class LoadError(Exception):
@@ -50,6 +54,17 @@ def _humanize(stem: str) -> str:
     stem = re.sub(r"^\d+[-_ ]*", "", stem)
     words = re.sub(r"[-_]+", " ", stem).strip()
     return words[:1].upper() + words[1:] if words else "Untitled"
+
+
+def _fallback_title(path: Path, body: str) -> str:
+    """The file name, unless it is a hash or a number; then the first heading or line."""
+    if not _HASHLIKE.match(path.stem):
+        return _humanize(path.stem)
+    for line in body.splitlines():
+        line = line.strip().lstrip("#").strip()
+        if line:
+            return line if len(line) <= 80 else line[:77].rsplit(" ", 1)[0] + "…"
+    return "Untitled document"
 
 
 def _check_bytes(path: Path, data: bytes, limit: int) -> None:
@@ -98,16 +113,26 @@ def _load_markdown_or_text(path: Path, data: bytes, kind: str) -> tuple[str, lis
     text = _decode_text(data)
     meta, body = _split_front_matter(text)
     title = str(meta.get("title") or "").strip()
-    if kind == "markdown" and not title and (m := _H1.search(body)):
-        title = m.group(1).strip()
-    if kind == "text" and not title:
-        # A short first line followed by a blank line reads as the text's title.
-        head, sep, rest = body.lstrip().partition("\n\n")
-        if sep and "\n" not in head and len(head) <= 100 and rest.strip():
-            title, body = head.strip(), rest
+    if kind == "markdown":
+        body = drop_noise(body)
+        if not title and (m := _H1.search(body)):
+            title = m.group(1).strip()
+        if not _MD_ANY_HEADING.search(body):
+            # Markdown in name only: no heading marks, so read its layout like plain text.
+            found, body = split_title(body)
+            title, body = title or found, structure_text(body)
+    else:
+        found, rest = split_title(body)
+        title, body = title or found, structure_text(rest if found else body)
     if not body.strip():
         raise LoadError("no text after the front-matter")
     return title, _topics(meta), body
+
+
+_HTML_DROP = ["script", "style", "noscript", "nav", "footer", "header", "form", "aside", "iframe"]
+_HTML_NOISE_CLASS = re.compile(
+    r"share|social|cookie|newsletter|subscribe|related|advert|promo", re.I
+)
 
 
 def _load_html(data: bytes) -> tuple[str, list[str], str]:
@@ -115,21 +140,27 @@ def _load_html(data: bytes) -> tuple[str, list[str], str]:
 
     text = _decode_text(data)
     soup = BeautifulSoup(text, "html.parser")
-    for tag in soup(["script", "style", "noscript", "nav", "footer", "header", "form"]):
+    for tag in soup(_HTML_DROP):
         tag.decompose()
-    title = soup.title.get_text(" ", strip=True) if soup.title else ""
+    for tag in soup.find_all(class_=_HTML_NOISE_CLASS):
+        if tag.name not in {"html", "body", "main", "article"}:
+            tag.decompose()
+    page_title = soup.title.get_text(" ", strip=True) if soup.title else ""
+    h1 = ""
     lines: list[str] = []
     body = soup.body or soup
-    for el in body.find_all(["h1", "h2", "h3", "h4", "p", "li", "pre", "blockquote", "td"]):
+    tags = ["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "pre", "blockquote", "td", "dt", "dd"]
+    for el in body.find_all(tags):
         if el.find_parent(["li", "blockquote", "pre"]) is not None and el.name != "li":
             continue
         content = " ".join(el.get_text(" ", strip=True).split())
-        if not content:
+        if not content or is_noise(content):
             continue
-        if el.name in {"h1", "h2", "h3", "h4"}:
+        if el.name[0] == "h" and el.name[1:].isdigit():
             level = int(el.name[1])
-            if level == 1 and not title:
-                title = content
+            if level == 1 and not h1:
+                h1 = content
+                continue  # the title, not a section
             lines.append(f"\n{'#' * level} {content}\n")
         elif el.name == "li":
             lines.append(f"- {content}")
@@ -138,24 +169,27 @@ def _load_html(data: bytes) -> tuple[str, list[str], str]:
     out = "\n".join(lines).strip()
     if not out:
         raise LoadError("no readable text in the HTML")
-    return title, [], out
+    # A page title often carries the site's name ("Guide | Site"); the h1 is the article's.
+    return h1 or re.split(r"\s+[|·–—]\s+", page_title)[0], [], out
 
 
 def _load_pdf(path: Path, data: bytes) -> tuple[str, list[str], str]:
     if not data.startswith(b"%PDF-"):
         raise LoadError("not a PDF file (it does not start with %PDF)")
-    from llama_index.readers.file import PDFReader
+    from ingest.pdf import PdfText, read_pdf
 
     try:
-        pages = PDFReader(return_full_document=True).load_data(path)
-    except Exception as exc:  # pypdf raises many kinds; the admin needs the reason, not a trace
+        pdf: PdfText = read_pdf(data)
+    except Exception as exc:  # PDF parsers raise many kinds; the admin needs the reason
         raise LoadError(f"the PDF could not be read ({type(exc).__name__}: {exc})") from None
-    text = "\n\n".join(p.text for p in pages).strip()
-    if not text:
+    if not pdf.text.strip():
         raise LoadError("no text could be extracted from the PDF (is it a scanned image?)")
-    lines = [" ".join(line.split()) for line in text.splitlines()]
-    title = next((line for line in lines if line), "")[:120]
-    return title, [], "\n".join(lines)
+    found, rest = split_title(pdf.text)
+    title = pdf.title or found
+    body = structure_text(rest if found and not pdf.title else pdf.text)
+    if title:  # the first heading repeats the title
+        body = re.sub(rf"\A\s*## {re.escape(title)}\s*\n", "", body)
+    return title, [], body
 
 
 def read_checked(path: Path, *, max_bytes: int) -> bytes:
@@ -184,7 +218,7 @@ def parse_bytes(path: Path, source: str, data: bytes) -> LoadedDoc:
         title, topics, body = _load_html(data)
     else:
         title, topics, body = _load_pdf(path, data)
-    title = " ".join(title.split())[:120] or _humanize(path.stem)
+    title = " ".join(title.lstrip("#").split())[:120] or _fallback_title(path, body)
     return LoadedDoc(
         source=source,
         path=path,
