@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 
 # How a citation joins a document title and its heading path: "Math for ML › Linear algebra".
@@ -187,6 +188,16 @@ STOPWORDS = frozenset(
 )
 
 
+_MENTION = re.compile(r"(?<!\w)@\w+")
+
+
+def without_symbols(text: str) -> str:
+    """The text without emoji, symbols and @mentions, which carry nothing a search can use."""
+    text = _MENTION.sub(" ", text)
+    kept = "".join(" " if unicodedata.category(ch) in ("So", "Sk", "Cs") else ch for ch in text)
+    return " ".join(kept.split())
+
+
 def clean_user_text(text: str) -> str:
     """Normalise what a user typed: NFKC, no zero-width or control characters, tidy spaces.
 
@@ -199,34 +210,26 @@ def clean_user_text(text: str) -> str:
     return "\n".join(line for line in lines if line).strip()
 
 
-def _stem(word: str) -> str:
-    """A deliberately light suffix stripper: enough to match 'derivatives' with 'derivative'."""
-    if len(word) <= 3 or word.isdigit():
-        return word
-    for suffix, repl in (
-        ("ies", "y"),
-        ("sses", "ss"),
-        ("ing", ""),
-        ("ed", ""),
-        ("es", ""),
-        ("s", ""),
-    ):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            if suffix == "es" and not word.endswith(("ches", "shes", "xes", "sses", "zes")):
-                return word[:-1]
-            if suffix == "s" and word.endswith(("ss", "us", "is")):
-                return word
-            return word[: len(word) - len(suffix)] + repl
-    return word
+_local = threading.local()
+
+
+def _stemmer():
+    """One Snowball English stemmer per thread (PyStemmer objects are not thread-safe)."""
+    st = getattr(_local, "stemmer", None)
+    if st is None:
+        import Stemmer
+
+        st = _local.stemmer = Stemmer.Stemmer("english")
+    return st
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens, apostrophe endings dropped ("model's" -> "model")."""
+    return [w.split("'")[0] for w in _WORD.findall(text.lower().replace("’", "'"))]
 
 
 def terms(text: str, *, keep_stopwords: bool = False) -> list[str]:
-    """Lower-cased, lightly stemmed word terms for keyword search."""
-    words = _WORD.findall(text.lower().replace("’", "'"))
-    out = []
-    for w in words:
-        w = w.split("'")[0]
-        if not w or (not keep_stopwords and w in STOPWORDS):
-            continue
-        out.append(_stem(w))
-    return out
+    """Lower-cased, Snowball-stemmed word terms for keyword search ("certificates" ->
+    "certif", like "certifications"), so a question matches the document's word forms."""
+    kept = [w for w in words(text) if w and (keep_stopwords or w not in STOPWORDS)]
+    return _stemmer().stemWords(kept) if kept else []

@@ -34,6 +34,8 @@ class Chunk:
     chunk_hash: str
     position: int
     units: tuple[str, ...]
+    unit_kinds: tuple[str, ...] = ()
+    unit_lists: tuple[int, ...] = ()
 
     @property
     def embed_text(self) -> str:
@@ -46,16 +48,32 @@ def plain_inline(text: str) -> str:
     return " ".join(_INLINE_MD.sub("", _LINK.sub(r"\1", text)).split())
 
 
+@dataclass(frozen=True)
+class Unit:
+    """One quotable line. `kind` is "text" (a sentence), "lead" (a line ending with ':' that
+    introduces the list after it) or "item"; `list` is the position of the list's lead-in (or
+    first item) inside the chunk, -1 for sentences, so a reply can quote a list whole."""
+
+    text: str
+    kind: str = "text"
+    list: int = -1
+
+
 def split_units(body: str) -> list[str]:
     """Sentences and bullet items of a section body, in order; code blocks are not quoted."""
-    units: list[str] = []
+    return [u.text for u in parse_units(body)]
+
+
+def parse_units(body: str) -> list[Unit]:
+    """Sentences, lead-ins and list items of a section body, with the lists they form."""
+    raw: list[tuple[str, bool]] = []  # (text, is_item)
     para: list[str] = []
     in_code = False
 
     def flush() -> None:
         if para:
             text = plain_inline(" ".join(para))
-            units.extend(s.strip() for s in _SENTENCE_END.split(text) if s.strip())
+            raw.extend((s.strip(), False) for s in _SENTENCE_END.split(text) if s.strip())
             para.clear()
 
     for line in body.splitlines():
@@ -71,20 +89,30 @@ def split_units(body: str) -> list[str]:
         m = _BULLET.match(line)
         if m:
             flush()
-            units.append(plain_inline(m.group(1)))
-        elif units and not para and line.startswith((" ", "\t")) and _BULLET.match(body):
-            units[-1] = f"{units[-1]} {plain_inline(line)}"  # continuation of a bullet
+            raw.append((plain_inline(m.group(1)), True))
+        elif raw and not para and raw[-1][1] and line.startswith((" ", "\t")):
+            raw[-1] = (f"{raw[-1][0]} {plain_inline(line)}", True)  # continuation of a bullet
         else:
             para.append(line.strip())
     flush()
-    merged: list[str] = []
-    for u in units:
-        # A lead-in like "For example:" says nothing alone; keep it with what follows.
-        if merged and len(merged[-1]) < 80 and merged[-1].endswith(":"):
-            merged[-1] = f"{merged[-1]} {u}"
+    units: list[Unit] = []
+    list_id = -1
+    for i, (text, is_item) in enumerate(raw):
+        if len(text) < 3:
+            continue
+        if is_item:
+            if list_id < 0:
+                list_id = len(units)
+            units.append(Unit(text, "item", list_id))
+            continue
+        nxt_item = i + 1 < len(raw) and raw[i + 1][1]
+        if text.endswith(":") and nxt_item:
+            list_id = len(units)
+            units.append(Unit(text, "lead", list_id))
         else:
-            merged.append(u)
-    return [u for u in merged if len(u) >= 3]
+            list_id = -1
+            units.append(Unit(text))
+    return units
 
 
 def _section_path(header_path: str, content: str, title: str) -> tuple[str, str]:
@@ -124,8 +152,8 @@ def chunk_document(doc: LoadedDoc) -> list[Chunk]:
             continue
         section = section or INTRO_SECTION
         for piece in _split_long(body):
-            units = split_units(piece)
-            if not units:
+            parsed = parse_units(piece)
+            if not parsed:
                 continue
             chunk_hash = hashlib.sha256(f"{doc.title}\0{section}\0{piece}".encode()).hexdigest()
             position = len(chunks)
@@ -140,7 +168,9 @@ def chunk_document(doc: LoadedDoc) -> list[Chunk]:
                     doc_hash=doc.content_hash,
                     chunk_hash=chunk_hash,
                     position=position,
-                    units=tuple(units),
+                    units=tuple(u.text for u in parsed),
+                    unit_kinds=tuple(u.kind for u in parsed),
+                    unit_lists=tuple(u.list for u in parsed),
                 )
             )
     return chunks

@@ -333,7 +333,14 @@ def _build_version(
                 documents=[u for _, _, u in part],
                 embeddings=vecs.tolist(),
                 metadatas=[
-                    {"chunk_id": c.id, "position": j, "source": c.source} for c, j, _ in part
+                    {
+                        "chunk_id": c.id,
+                        "position": j,
+                        "source": c.source,
+                        "kind": c.unit_kinds[j] if c.unit_kinds else "text",
+                        "list": c.unit_lists[j] if c.unit_lists else -1,
+                    }
+                    for c, j, _ in part
                 ],
             )
             done += len(part)

@@ -80,3 +80,94 @@ async def test_topics_and_about(core):
     assert "Math for ML" in topics and "17 roadmap documents" in topics
     about = render_plain(await ask(core, "/about"))
     assert "17 documents" in about
+
+
+# -- issue: answers that hold on any content (typos, languages, small talk, routing) --------
+
+
+@pytest.mark.parametrize(
+    "typed,spelled",
+    [
+        ("waht math do i ned for machin lerning", "what math do I need for machine learning"),
+        ("how to deplyo a modle to production", "how to deploy a model to production"),
+    ],
+)
+async def test_misspelled_questions_get_the_spelled_answer(core, typed, spelled):
+    got, want = await ask(core, typed), await ask(core, spelled)
+    assert want.kind == "answer" and got.kind == "answer"
+    assert [c.label for c in got.citations] == [c.label for c in want.citations]
+    assert render_plain(got) == render_plain(want)
+
+
+@pytest.mark.parametrize(
+    "text,expect",
+    [
+        ("¿qué matemáticas necesito para machine learning?", "solo respondo en inglés"),
+        ("Welche Mathematik brauche ich für maschinelles Lernen?", "nur auf Englisch"),
+    ],
+)
+async def test_other_languages_are_told_in_their_language_and_not_logged(core, text, expect):
+    logged = []
+
+    async def record(req, question, reply):
+        logged.append(question)
+        return reply
+
+    core.on_question, saved = record, core.on_question
+    try:
+        reply = await ask(core, text)
+    finally:
+        core.on_question = saved
+    assert reply.kind == "not_english" and expect in render_plain(reply)
+    assert "?" in render_plain(reply)  # English example questions follow
+    assert logged == []
+
+
+@pytest.mark.parametrize("text", ["ok", "yes", "lol", "what?", "🤖🤔🔥", "cool thanks"])
+async def test_small_talk_never_gets_the_refusal_or_reaches_the_admins(core, text):
+    logged = []
+
+    async def record(req, question, reply):
+        logged.append(question)
+        return reply
+
+    core.on_question, saved = record, core.on_question
+    try:
+        reply = await ask(core, text)
+    finally:
+        core.on_question = saved
+    assert reply.kind == "smalltalk" and "doesn't cover" not in render_plain(reply)
+    assert logged == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["where do i start", "where do I even start?", "what should I learn after python basics?"],
+)
+async def test_where_to_start_routes_to_the_learning_order(core, text):
+    reply = await ask(core, text)
+    assert reply.kind == "answer"
+    assert reply.citations[0].label.endswith("The recommended learning order")
+
+
+async def test_refusal_suggestions_come_from_the_index_and_are_answered(core):
+    reply = await ask(core, "how do I bake sourdough bread?")
+    assert reply.kind == "not_covered"
+    suggestions = reply.answer.suggestions
+    assert len(suggestions) >= 3
+    chunks = core.answerer.retriever.current().chunks
+    headings = {c.section.split(" › ")[-1] for c in chunks}
+    titles = {c.title for c in chunks}
+    for s in suggestions:
+        assert s in headings or any(t in s for t in titles), s
+        assert (await ask(core, s)).kind == "answer", s
+
+
+async def test_reply_starts_with_the_answer_and_quotes_a_list_whole(core):
+    reply = await ask(core, "what can computer vision do")
+    lines = reply.answer.lines
+    texts = [line.text for line in lines]
+    lead = next(i for i, t in enumerate(texts) if t.endswith(":"))
+    assert texts[lead] == "The four core computer vision tasks:"
+    assert len([t for t in texts[lead + 1 :] if ":" in t]) >= 4  # every task, not one
+    assert not any(t.endswith(":") and len(t) > len(texts[lead]) + 40 for t in texts)

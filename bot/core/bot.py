@@ -10,7 +10,7 @@ import logging
 from dataclasses import replace
 
 from bot.config import Settings
-from bot.core import smalltalk
+from bot.core import language, smalltalk
 from bot.core.answers import Answer, Answerer
 from bot.core.messages import Bullets, Paragraph, Reply, Request
 from bot.core.registry import CommandRegistry
@@ -29,14 +29,26 @@ EXAMPLES = (
 
 
 def answer_reply(answer: Answer) -> Reply:
+    if not answer.answered and answer.nearby:
+        return Reply(
+            (
+                Paragraph(
+                    "The roadmap doesn't answer that directly, so I won't guess. Nearby, it covers:"
+                ),
+                Bullets(answer.nearby),
+                Paragraph("Ask about one of those, or rephrase your question."),
+            ),
+            kind="not_covered",
+            answer=answer,
+        )
     if not answer.answered:
         return Reply(
             (
                 Paragraph(
                     "The roadmap doesn't cover that, so I won't guess. "
-                    "I can help with becoming an ML engineer, for example:"
+                    "Here are questions it does answer:"
                 ),
-                Bullets(answer.suggestions),
+                Bullets(answer.suggestions or EXAMPLES),
             ),
             kind="not_covered",
             answer=answer,
@@ -139,13 +151,40 @@ class BotCore:
             return self.help_reply(req)
         if kind is not None:
             return self._smalltalk(kind)
-        answer = self.answerer.answer(question)
+        question = language.english_part(question)
+        lang = language.detect_non_english(question)
+        if lang is not None:
+            return self._not_english(lang)
+        answer = self.answerer.respond(question)
         ANSWERS.labels(answered=str(answer.answered).lower()).inc()
         ANSWER_LATENCY.observe(answer.took_ms / 1000)
         reply = answer_reply(answer)
+        if answer.debug.get("route") == "learning_order":
+            reply = await self._point_at_today(req, reply)
         if self.on_question is not None:
             reply = await self.on_question(req, question, reply)
         return reply
+
+    def _not_english(self, lang: str) -> Reply:
+        """Said in the learner's language; not a content gap, so not logged as one."""
+        try:
+            examples = self.answerer.suggestions() or EXAMPLES
+        except IndexMissing:
+            examples = EXAMPLES
+        return Reply(
+            (Paragraph(language.not_english_message(lang)), Bullets(tuple(examples[:4]))),
+            kind="not_english",
+        )
+
+    async def _point_at_today(self, req: Request, reply: Reply) -> Reply:
+        """An enrolled learner asking where to start is told where their own plan is."""
+        if self.learning is None:
+            return reply
+        if await self.learning.is_enrolled(req.platform, req.user_id):
+            tail = "You're enrolled in a plan: send /today to see today's task."
+        else:
+            tail = "Want a plan that walks you through it day by day? Send /start."
+        return replace(reply, blocks=(*reply.blocks, Paragraph(tail)))
 
     # -- replies -----------------------------------------------------------------------
     def _smalltalk(self, kind: str) -> Reply:
@@ -155,6 +194,9 @@ class BotCore:
             f"\u201c{EXAMPLES[1]}\u201d. Type /help for commands.",
             "thanks": "You're welcome! Ask me anything else whenever you like.",
             "bye": "Good luck with your studies! I'm here whenever you have a question.",
+            "ack": "👍 Anything else you'd like to know? Ask me a question, or type /help.",
+            "confused": "Sorry if that wasn't clear! Ask me a question about becoming an ML "
+            f"engineer, for example \u201c{EXAMPLES[0]}\u201d, or type /help.",
         }
         return Reply.text(texts[kind], kind="smalltalk")
 

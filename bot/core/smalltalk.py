@@ -1,4 +1,6 @@
-"""Greetings, thanks and 'help' typed as plain text get a friendly reply, not a search."""
+"""Greetings, thanks, acknowledgements and 'help' typed as plain text get a friendly reply,
+not a search: "ok", "lol" or an emoji is not a question the roadmap failed to answer, so it
+must neither get the refusal block nor reach the admins' list of unanswered questions."""
 
 from __future__ import annotations
 
@@ -14,19 +16,34 @@ _THANKS = re.compile(
 )
 _BYE = re.compile(r"^(bye|goodbye|see you|see ya|cya|good night)[\s!.]*$")
 _HELP = re.compile(r"^(help|help me|\?+|what can you do\??|what do you do\??|commands\??)[\s!.]*$")
+_ACK = re.compile(
+    r"^((ok(ay)?|k+|kk|yes|yeah|yep|yup|ya|no|nope|nah|sure|fine|alright|right|cool|nice|great|"
+    r"awesome|perfect|neat|wow|lol|lmao|rofl|haha+|hehe+|xd|hmm+|mm+|ah+|oh+|oops|got it|i see|"
+    r"makes sense|sounds good|will do|noted|understood|good|interesting|amazing|true|same|"
+    r"thanks?|thank you|ty|thx|np|no problem)"
+    r"[\s!.,]*)+$"
+)
+_CONFUSED = re.compile(
+    r"^(what|wat|wut|huh|eh|sorry|pardon|what do you mean|i don'?t get it)[\s?!.]*$"
+)
 
-Kind = Literal["greeting", "thanks", "bye", "help"]
+Kind = Literal["greeting", "thanks", "bye", "help", "ack", "confused"]
 
 
 def classify(text: str) -> Kind | None:
     t = re.sub(r"[^\w\s!?.,:)\-']", "", text.lower()).strip()  # drop emoji and symbols
-    if not t or len(t) > 40:
+    if not t:
+        # Only emoji or punctuation: a reaction, unless it is a bare question mark.
+        return "help" if text.strip().strip("?") == "" and "?" in text else "ack"
+    if len(t) > 40:
         return None
     for kind, pattern in (
         ("greeting", _GREETING),
         ("thanks", _THANKS),
         ("bye", _BYE),
         ("help", _HELP),
+        ("ack", _ACK),
+        ("confused", _CONFUSED),
     ):
         if pattern.match(t):
             return kind  # type: ignore[return-value]

@@ -79,6 +79,16 @@ class LearningService:
             )
         return learner
 
+    async def is_enrolled(self, platform: str, user_id: str) -> bool:
+        """Whether this person follows a plan (reads only; used to tailor answers)."""
+        async with self.db.sessions() as s:
+            row = await s.execute(
+                select(Learner.track)
+                .join(Identity, Identity.learner_id == Learner.id)
+                .where(Identity.platform == platform, Identity.platform_user_id == user_id)
+            )
+            return bool(row.scalar_one_or_none())
+
     async def get_or_create(self, s: AsyncSession, who: Who) -> tuple[Learner, bool]:
         learner = await self.find_learner(s, who)
         if learner is not None:

@@ -13,7 +13,7 @@ from bot.retrieval.embedding import QueryEncoder, load_query_encoder, resolve_mo
 from bot.retrieval.manifest import ChromaManifestStore, FileManifestStore
 from bot.retrieval.search import Hit, Mode, search
 from bot.retrieval.snapshot import IndexSnapshot
-from bot.textutil import terms
+from bot.textutil import terms, without_symbols
 
 
 class IndexMissing(RuntimeError):
@@ -26,6 +26,7 @@ class SearchResult:
     hits: list[Hit]
     qvec: np.ndarray
     qterms: list[str]
+    query: str = ""  # the question as searched: misspelled words corrected
 
 
 class Retriever:
@@ -93,6 +94,8 @@ class Retriever:
 
     def search(self, question: str, k: int = 5, mode: Mode = "hybrid") -> SearchResult:
         snap = self.current()
-        qvec = self.encoder().encode_query(question)
-        qterms = terms(question)
-        return SearchResult(snap, search(snap, qvec, qterms, k=k, mode=mode), qvec, qterms)
+        query, _ = snap.speller.correct(without_symbols(question) or question)
+        qvec = self.encoder().encode_query(query)
+        qterms = terms(query)
+        hits = search(snap, qvec, qterms, k=k, mode=mode)
+        return SearchResult(snap, hits, qvec, qterms, query)

@@ -20,6 +20,9 @@ from bot.retrieval.snapshot import IndexSnapshot
 Mode = Literal["hybrid", "dense", "keyword"]
 KEYWORD_WEIGHT = 0.1
 INTRO_PENALTY = 0.05
+# Share of a chunk's score that comes from its best sentence or bullet: one sentence that
+# answers the question must not be diluted by a long section around it.
+UNIT_WEIGHT = 0.3
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,7 @@ class Hit:
     dense: float  # cosine similarity of question and chunk
     keyword: float  # BM25 score
     fused: float
+    unit: float = 0.0  # cosine similarity of the question and the chunk's best unit
 
 
 def search(
@@ -36,18 +40,23 @@ def search(
     if not len(snap):
         return []
     dense = snap.chunk_vecs @ qvec
+    unit = snap.best_unit_sims(qvec)
     keyword = snap.bm25.scores(qterms)
     top_kw = float(keyword.max())
+    mixed = (1 - UNIT_WEIGHT) * dense + UNIT_WEIGHT * unit
     if mode == "dense":
-        fused = dense
+        fused = mixed
     elif mode == "keyword":
         fused = keyword
     else:
-        fused = dense + KEYWORD_WEIGHT * (keyword / top_kw if top_kw > 0 else keyword)
+        fused = mixed + KEYWORD_WEIGHT * (keyword / top_kw if top_kw > 0 else keyword)
         # Intro paragraphs (text before a document's first heading) are signposts that touch
         # every topic of the document lightly; prefer the section that actually covers it.
         fused = fused - INTRO_PENALTY * snap.is_intro
     k = min(k, len(snap))
     top = np.argpartition(-fused, k - 1)[:k]
     top = top[np.argsort(-fused[top], kind="stable")]
-    return [Hit(int(i), float(dense[i]), float(keyword[i]), float(fused[i])) for i in top]
+    return [
+        Hit(int(i), float(dense[i]), float(keyword[i]), float(fused[i]), float(unit[i]))
+        for i in top
+    ]

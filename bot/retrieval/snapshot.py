@@ -9,6 +9,7 @@ the store and the snapshot is its working copy.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,6 +55,8 @@ class IndexSnapshot:
         unit_texts: list[str],
         unit_chunk: np.ndarray,
         unit_vecs: np.ndarray,
+        unit_kinds: list[str] | None = None,
+        unit_lists: np.ndarray | None = None,
     ) -> None:
         self.manifest = manifest
         self.version = manifest.version
@@ -62,9 +65,17 @@ class IndexSnapshot:
         self.unit_texts = unit_texts
         self.unit_chunk = unit_chunk
         self.unit_vecs = unit_vecs
+        # "text", "lead" or "item"; unit_lists: the lead-in or first item of a unit's list, -1.
+        self.unit_kinds = unit_kinds or ["text"] * len(unit_texts)
+        self.unit_lists = (
+            unit_lists if unit_lists is not None else np.full(len(unit_texts), -1, np.int64)
+        )
         self.unit_terms = [frozenset(terms(t)) for t in unit_texts]
         self.bm25_terms = [terms(f"{c.title} {c.section} {c.section} {c.text}") for c in chunks]
         self.bm25 = BM25(self.bm25_terms)
+        starts = [c.units[0] if c.units else len(unit_texts) for c in chunks]
+        self._unit_starts = np.asarray(starts, dtype=np.int64)
+        self._has_units = np.asarray([bool(c.units) for c in chunks])
         self.is_intro = np.asarray([c.section == INTRO_SECTION for c in chunks], dtype=np.float32)
 
     @classmethod
@@ -87,6 +98,8 @@ class IndexSnapshot:
         unit_texts: list[str] = []
         unit_chunk: list[int] = []
         unit_rows: list[int] = []
+        unit_kinds: list[str] = []
+        unit_lists: list[int] = []
         chunks: list[ChunkInfo] = []
         for n, i in enumerate(order):
             meta = raw_c["metadatas"][i]
@@ -95,6 +108,11 @@ class IndexSnapshot:
             unit_texts.extend(raw_u["documents"][j] for j in members)
             unit_chunk.extend([n] * len(members))
             unit_rows.extend(members)
+            for j in members:
+                meta_u = raw_u["metadatas"][j]
+                local = int(meta_u.get("list", -1))
+                unit_kinds.append(str(meta_u.get("kind", "text")))
+                unit_lists.append(start + local if local >= 0 else -1)
             chunks.append(
                 ChunkInfo(
                     id=raw_c["ids"][i],
@@ -119,7 +137,27 @@ class IndexSnapshot:
             unit_texts,
             np.asarray(unit_chunk, dtype=np.int64),
             unit_vecs,
+            unit_kinds,
+            np.asarray(unit_lists, dtype=np.int64),
         )
+
+    def best_unit_sims(self, qvec: np.ndarray) -> np.ndarray:
+        """For each chunk, the cosine similarity of its best-matching sentence or bullet."""
+        out = np.zeros(len(self.chunks), dtype=np.float32)
+        if not len(self.unit_texts):
+            return out
+        sims = self.unit_vecs @ qvec
+        starts = np.minimum(self._unit_starts, len(sims) - 1)
+        out[:] = np.maximum.reduceat(sims, starts)
+        out[~self._has_units] = 0.0
+        return out
+
+    @functools.cached_property
+    def speller(self):
+        """Typo correction against this version's own words (built on first use)."""
+        from bot.retrieval.spelling import Speller
+
+        return Speller(self.unit_texts)
 
     def __len__(self) -> int:
         return len(self.chunks)

@@ -1,0 +1,31 @@
+"""Questions about the order of learning ("where do I start?", "what should I learn after
+Python?") go to the roadmap's learning-order section, whatever words the question uses.
+
+Matched by meaning rather than by keywords: "where do i even start" shares no rare word with
+"The recommended learning order", so plain retrieval finds some other section that happens to
+say "start". The section is looked up in the current index, so an admin's own roadmap is used.
+"""
+
+from __future__ import annotations
+
+import re
+
+_FIELD = r"(ml|machine learning|ai|data science|deep learning|this|it|the roadmap)"
+_START = re.compile(
+    r"\bwhere (do|should|can|shall) (i|we|one|you) (even |actually |best )?(start|begin)"
+    r"|\bhow (do|should|can) (i|we|one|you) (even |actually |best )?(start|begin|get started)"
+    rf"( (with|in|on|learning|studying) {_FIELD}| (as|if)\b.*)?\??$"
+    r"|\b(where|how) to (start|begin)\b|\bwhat (do|should) i (learn|study|do) (first|next)\b"
+    r"|\bwhat (comes|is|should come) next\b|\b(learn|study|do) (next|first)\??$"
+    r"|\bwhat (should|do) i (learn|study) (after|once|when)\b|\bafter (learning|finishing) \w+"
+    r"|\bwhat('?s| is) the (best |right )?(learning )?(order|path|roadmap)\b"
+    rf"|\bfirst steps?\b|\bget(ting)? started( (with|in) {_FIELD})?\??$|\bcomplete beginner\b|\bjust starting( out)?\b",
+    re.I,
+)
+
+# What the learning-order section is about, as a query for the index.
+LEARNING_ORDER_QUERY = "the recommended learning order: what to learn first and where to start"
+
+
+def asks_learning_order(question: str) -> bool:
+    return bool(_START.search(question))

@@ -1,0 +1,123 @@
+"""Message understanding without the index: language, small talk, routing, typo correction."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core import language, routing, smalltalk
+from bot.retrieval.spelling import Speller
+
+
+@pytest.mark.parametrize(
+    "text,lang",
+    [
+        ("¿qué matemáticas necesito para machine learning?", "es"),
+        ("cuánto tiempo se tarda en ser ingeniero de machine learning", "es"),
+        ("Welche Mathematik brauche ich für maschinelles Lernen?", "de"),
+        ("wie lange dauert es, ML Engineer zu werden?", "de"),
+        ("quelles mathématiques faut-il pour le machine learning ?", "fr"),
+        ("o que preciso estudar para ser engenheiro de machine learning", "pt"),
+        ("какая математика нужна для машинного обучения", "ru"),
+        ("机器学习需要什么数学", "zh"),
+    ],
+)
+def test_questions_in_other_languages_are_recognised(text, lang):
+    assert language.detect_non_english(text) == lang
+    assert language.not_english_message(lang) != language.FALLBACK
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what math do I need?",
+        "waht math do i ned for machin lerning",
+        "ml roadmap",
+        "pytorch or tensorflow?",
+        "sklearn vs xgboost",
+        "CNN vs RNN",
+        "kubernetes for ml?",
+        "dbt airflow spark",
+        "relu vs sigmoid",
+        "whats u-net",
+    ],
+)
+def test_short_english_chat_is_never_taken_for_another_language(text):
+    assert language.detect_non_english(text) is None
+
+
+def test_mixed_script_message_keeps_its_english_question():
+    assert language.english_part("ما هي الرياضيات التي أحتاجها؟ what math do I need?") == (
+        "what math do I need?"
+    )
+    assert language.english_part("what math do I need?") == "what math do I need?"
+
+
+@pytest.mark.parametrize(
+    "text,kind",
+    [
+        ("ok", "ack"),
+        ("yes", "ack"),
+        ("lol", "ack"),
+        ("cool thanks", "ack"),
+        ("cool, thanks!", "ack"),
+        ("🤖🤔🔥", "ack"),
+        ("👍", "ack"),
+        ("what?", "confused"),
+        ("huh?", "confused"),
+        ("?", "help"),
+        ("hi", "greeting"),
+    ],
+)
+def test_small_talk_is_recognised(text, kind):
+    assert smalltalk.classify(text) == kind
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["what math do I need?", "ok so what math do i need", "yes please tell me about math"],
+)
+def test_questions_are_not_small_talk(text):
+    assert smalltalk.classify(text) is None
+
+
+@pytest.mark.parametrize(
+    "text,routed",
+    [
+        ("where do i start", True),
+        ("where do i even start", True),
+        ("Where should I begin?", True),
+        ("what should I learn after python basics?", True),
+        ("what should i learn next", True),
+        ("how do i get started with ml", True),
+        ("how do i start a project", False),
+        ("what math do I need?", False),
+        ("when should i start applying for jobs", False),
+    ],
+)
+def test_learning_order_questions_are_routed(text, routed):
+    assert routing.asks_learning_order(text) is routed
+
+
+def test_typos_are_corrected_to_the_index_vocabulary_only():
+    speller = Speller(
+        [
+            "Machine learning needs math. Deploy a model to production.",
+            "What you learn first matters.",
+        ]
+    )
+    fixed, fixes = speller.correct("waht math do i ned for machin lerning")
+    assert fixed == "what math do i ned for machine learning"
+    assert fixes == {"waht": "what", "machin": "machine", "lerning": "learning"}
+    assert speller.correct("how to deplyo a modle to production")[0] == (
+        "how to deploy a model to production"
+    )
+    # Real English words are never "corrected" into roadmap words.
+    assert speller.correct("recipe for banana bread") == ("recipe for banana bread", {})
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["how do i get started with git", "how do i start a project", "getting started with docker"],
+)
+def test_getting_started_with_a_tool_is_a_normal_question(text):
+    assert not routing.asks_learning_order(text)
