@@ -189,11 +189,13 @@ STOPWORDS = frozenset(
 
 
 _MENTION = re.compile(r"(?<!\w)@\w+")
+# Chat markup (Markdown emphasis, code, strike-through, quotes, spoilers) around the words.
+_MARKUP = re.compile(r"~~.*?~~|\|\|.*?\|\||[*`>#~|]+|(?<!\w)_+|_+(?!\w)")
 
 
 def without_symbols(text: str) -> str:
-    """The text without emoji, symbols and @mentions, which carry nothing a search can use."""
-    text = _MENTION.sub(" ", text)
+    """The text without emoji, symbols, chat markup and @mentions: nothing a search can use."""
+    text = _MARKUP.sub(" ", _MENTION.sub(" ", text))
     kept = "".join(" " if unicodedata.category(ch) in ("So", "Sk", "Cs") else ch for ch in text)
     return " ".join(kept.split())
 

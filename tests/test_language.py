@@ -121,3 +121,14 @@ def test_typos_are_corrected_to_the_index_vocabulary_only():
 )
 def test_getting_started_with_a_tool_is_a_normal_question(text):
     assert not routing.asks_learning_order(text)
+
+
+def test_search_text_drops_markup_mentions_and_emoji_but_keeps_identifiers():
+    from bot.textutil import without_symbols
+
+    assert (
+        without_symbols("**what** _math_ do I `need`? ~~x~~ > quote")
+        == "what math do I need ? quote"
+    )
+    assert without_symbols("@everyone what math 🤔🧮 do I need?") == "what math do I need?"
+    assert without_symbols("what does train_test_split do") == "what does train_test_split do"
