@@ -189,12 +189,15 @@ STOPWORDS = frozenset(
 
 
 _MENTION = re.compile(r"(?<!\w)@\w+")
+_TAG = re.compile(r"</?[A-Za-z][^<>]{0,200}>")
+_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 # Chat markup (Markdown emphasis, code, strike-through, quotes, spoilers) around the words.
 _MARKUP = re.compile(r"~~.*?~~|\|\|.*?\|\||[*`>#~|]+|(?<!\w)_+|_+(?!\w)")
 
 
 def without_symbols(text: str) -> str:
     """The text without emoji, symbols, chat markup and @mentions: nothing a search can use."""
+    text = _LINK.sub(r"\1", _TAG.sub(" ", text))
     text = _MARKUP.sub(" ", _MENTION.sub(" ", text))
     kept = "".join(" " if unicodedata.category(ch) in ("So", "Sk", "Cs") else ch for ch in text)
     return " ".join(kept.split())

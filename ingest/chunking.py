@@ -115,39 +115,76 @@ def parse_units(body: str) -> list[Unit]:
     return units
 
 
-def _section_path(header_path: str, content: str, title: str) -> tuple[str, str]:
-    parts = [p for p in header_path.strip("/").split("/") if p]
-    lines = content.split("\n", 1)
-    m = _HEADING.match(lines[0])
-    body = content
-    if m:
-        parts.append(m.group(2).strip())
-        body = lines[1] if len(lines) > 1 else ""
-    if parts and parts[0].strip().lower() == title.strip().lower():
-        parts = parts[1:]  # a '# Title' heading repeats the document title
-    return SECTION_SEP.join(plain_inline(p) for p in parts), body.strip()
+def _sections(text: str, title: str) -> list[tuple[str, str]]:
+    """(heading path, body) for the text before the first heading and under each heading.
+
+    A heading closes the sections of its level and deeper; fenced code is never a heading.
+    (llama-index's MarkdownNodeParser does the same, but importing llama-index costs 2.5 s of
+    a 10 s ingest budget, so this is the small version.)
+    """
+    out: list[tuple[str, str]] = []
+    stack: list[tuple[int, str]] = []
+    body: list[str] = []
+    in_code = False
+
+    def close() -> None:
+        parts = [h for _, h in stack]
+        if parts and parts[0].strip().lower() == title.strip().lower():
+            parts = parts[1:]  # a '# Title' heading repeats the document title
+        out.append((SECTION_SEP.join(plain_inline(p) for p in parts), "\n".join(body).strip()))
+        body.clear()
+
+    for line in text.split("\n"):
+        if line.strip().startswith("```"):
+            in_code = not in_code
+        m = None if in_code else _HEADING.match(line)
+        if m is None:
+            body.append(line)
+            continue
+        close()
+        level = len(m.group(1))
+        stack = [(lv, h) for lv, h in stack if lv < level]
+        stack.append((level, m.group(2).strip()))
+    close()
+    return out
 
 
 def _split_long(body: str) -> list[str]:
+    """Sections over MAX_CHUNK_CHARS, cut between paragraphs and lists (never inside a list,
+    never right after a lead-in), and a paragraph too long on its own between sentences."""
     if len(body) <= MAX_CHUNK_CHARS:
         return [body]
-    from llama_index.core.node_parser import SentenceSplitter
-
-    splitter = SentenceSplitter(chunk_size=300, chunk_overlap=30)
-    return splitter.split_text(body)
+    blocks: list[str] = []
+    for block in re.split(r"\n\s*\n", body):
+        if len(block) <= MAX_CHUNK_CHARS or _BULLET.match(block):
+            blocks.append(block)
+            continue
+        piece = ""
+        for sentence in _SENTENCE_END.split(" ".join(block.split())):
+            if piece and len(piece) + len(sentence) + 1 > MAX_CHUNK_CHARS:
+                blocks.append(piece)
+                piece = ""
+            piece = f"{piece} {sentence}".strip()
+        if piece:
+            blocks.append(piece)
+    pieces: list[str] = []
+    cur: list[str] = []
+    size = 0
+    for block in blocks:
+        if cur and size + len(block) > MAX_CHUNK_CHARS and not cur[-1].rstrip().endswith(":"):
+            pieces.append("\n\n".join(cur))
+            cur, size = [], 0
+        cur.append(block)
+        size += len(block) + 2
+    if cur:
+        pieces.append("\n\n".join(cur))
+    return pieces
 
 
 def chunk_document(doc: LoadedDoc) -> list[Chunk]:
-    """Heading-aligned chunks via llama-index's MarkdownNodeParser, long sections re-split."""
-    from llama_index.core import Document
-    from llama_index.core.node_parser import MarkdownNodeParser
-
-    nodes = MarkdownNodeParser().get_nodes_from_documents([Document(text=doc.text)])
+    """Heading-aligned chunks, long sections cut at paragraph and list boundaries."""
     chunks: list[Chunk] = []
-    for node in nodes:
-        section, body = _section_path(
-            node.metadata.get("header_path", "/"), node.get_content(), doc.title
-        )
+    for section, body in _sections(doc.text, doc.title):
         if not body:
             continue
         section = section or INTRO_SECTION

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from bot.config import Settings
 from bot.retrieval.chroma import collection_names, open_chroma, version_of
-from bot.retrieval.embedding import DocumentEncoder, ensure_onnx_export, model_key, resolve_model
+from bot.retrieval.embedding import load_document_encoder, model_key, resolve_model
 from bot.retrieval.manifest import ChromaManifestStore, DocEntry, FileManifestStore, Manifest
 from ingest.chunking import Chunk, chunk_document
 from ingest.loaders import LoadError, content_hash, discover, parse_bytes, read_checked
@@ -234,11 +234,9 @@ def _run(
     client = client or open_chroma(settings)
     version = (old.version if old else 0) + 1
     manifest = Manifest(version=version, model=model, model_key=key, built_at=_now())
-    _build_version(client, old, manifest, keep, fresh, model, progress, report)
+    _build_version(client, old, manifest, keep, fresh, model, settings, progress, report)
     store.write(manifest)  # the atomic switch
     _drop_old_versions(client, keep_from=version - 1)
-    if report.chunks_embedded:
-        ensure_onnx_export(model, settings.cache_dir)
     report.version = version
     report.chunks_total = manifest.chunk_count
     report.seconds = time.perf_counter() - t0
@@ -258,6 +256,7 @@ def _build_version(
     keep: dict[str, DocEntry],
     fresh: list,
     model: str,
+    settings: Settings,
     progress: Progress | None,
     report: IngestReport,
 ) -> None:
@@ -295,7 +294,7 @@ def _build_version(
     if all_chunks:
         if progress:
             progress("loading embedding model", 0, 1)
-        encoder = DocumentEncoder(model)
+        encoder = load_document_encoder(model, settings.cache_dir)
         if progress:
             progress("loading embedding model", 1, 1)
         unit_rows = [(c, i, u) for c in all_chunks for i, u in enumerate(c.units)]

@@ -132,3 +132,4 @@ def test_search_text_drops_markup_mentions_and_emoji_but_keeps_identifiers():
     )
     assert without_symbols("@everyone what math 🤔🧮 do I need?") == "what math do I need?"
     assert without_symbols("what does train_test_split do") == "what does train_test_split do"
+    assert without_symbols("<b>what</b> math? [link](http://x)") == "what math? link"

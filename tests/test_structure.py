@@ -190,3 +190,25 @@ def test_pdf_without_metadata_title_uses_its_first_heading():
     )
     doc = _doc("0a1b2c3d4e5f6789.pdf", bytes(pdf.output()))
     assert doc.title == "Career Paths in Data"
+
+
+def test_chunks_are_size_bounded_for_every_format_and_lists_stay_whole():
+    from ingest.chunking import MAX_CHUNK_CHARS
+
+    sentence = "Gradient descent moves the weights a small step against the gradient. "
+    wall = (
+        "Notes on Training\n\n"
+        + sentence * 150
+        + "\n\nKey steps:\n\n"
+        + "".join(f"- Step number {i} of the loop\n" for i in range(12))
+    )
+    for name, data in (
+        ("0f1e2d3c4b5a6978.txt", wall.encode()),
+        ("wall.md", ("# Notes\n\n" + sentence * 150).encode()),
+    ):
+        chunks = chunk_document(_doc(name, data))
+        assert len(chunks) > 3
+        assert all(len(c.text) <= MAX_CHUNK_CHARS for c in chunks), name
+    chunks = chunk_document(_doc("0f1e2d3c4b5a6978.txt", wall.encode()))
+    steps = [c for c in chunks if c.section == "Key steps"]  # a short label heads its list
+    assert len(steps) == 1 and len(steps[0].units) == 12

@@ -34,6 +34,7 @@ TOP_CHUNKS = 4
 LEAD_BONUS = 0.08
 PRIMARY_LINES = 4
 RUNNER_UP_GAP = 0.06
+TIE_GAP = 0.01  # runner-ups this close to the best passage are quoted like it
 
 
 @dataclass(frozen=True)
@@ -225,6 +226,30 @@ def _with_context(snap: IndexSnapshot, chunk: int, u: int, as_list: bool) -> lis
     return group
 
 
+def _take_groups(
+    snap: IndexSnapshot,
+    picker: _Picker,
+    chunk: int,
+    qvec: np.ndarray,
+    qset: set[str],
+    limit: int,
+    as_list: bool,
+) -> None:
+    """The chunk's best lines, each with its context, best first, up to `limit` groups."""
+    taken = 0
+    for score, u in _unit_scores(snap, chunk, qvec, qset):
+        if taken >= limit or len(picker.lines) >= MAX_LINES:
+            break
+        if picker.has(u) or picker.near_duplicate(u):
+            continue
+        if snap.unit_kinds[u] == "lead" and not as_list:
+            continue  # a lead-in alone promises a list it does not show
+        group = _with_context(snap, chunk, u, as_list)
+        if not picker.add(chunk, group, score) and not taken:
+            picker.add(chunk, group[: group.index(u) + 1][-2:], score)
+        taken += 1
+
+
 def _select_units(
     snap: IndexSnapshot,
     hits: list[Hit],
@@ -238,25 +263,20 @@ def _select_units(
     qset = set(qterms)
     picker = _Picker(snap, max_chars)
     top = hits[0]
-    taken = 0
-    for score, u in _unit_scores(snap, top.chunk, qvec, qset):
-        if taken >= PRIMARY_LINES or len(picker.lines) >= MAX_LINES:
-            break
-        if picker.has(u) or picker.near_duplicate(u):
-            continue
-        if snap.unit_kinds[u] == "lead" and not as_list:
-            continue  # a lead-in alone promises a list it does not show
-        group = _with_context(snap, top.chunk, u, as_list)
-        if not picker.add(top.chunk, group, score) and not taken:
-            picker.add(top.chunk, group[: group.index(u) + 1][-2:], score)
-        taken += 1
+    tie = len(hits) > 1 and hits[1].fused >= top.fused - TIE_GAP
+    _take_groups(snap, picker, top.chunk, qvec, qset, 2 if tie else PRIMARY_LINES, as_list)
     sources = 1
     for h in hits[1:TOP_CHUNKS]:
         if sources >= MAX_SOURCES or h.fused < top.fused - RUNNER_UP_GAP:
             continue
-        for score, u in _unit_scores(snap, h.chunk, qvec, qset)[:1]:
-            if not picker.near_duplicate(u) and picker.add(h.chunk, [u], score):
-                sources += 1
+        before = len(picker.lines)
+        if h.fused >= top.fused - TIE_GAP:  # a tie: the runner-up may hold the answer as well
+            _take_groups(snap, picker, h.chunk, qvec, qset, 2, as_list)
+        else:
+            for score, u in _unit_scores(snap, h.chunk, qvec, qset)[:1]:
+                if not picker.near_duplicate(u):
+                    picker.add(h.chunk, [u], score)
+        sources += len(picker.lines) > before
     return picker.lines
 
 

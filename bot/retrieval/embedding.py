@@ -93,7 +93,14 @@ class DocumentEncoder:
 
 
 class OnnxQueryEncoder:
-    """Mean-pooled, L2-normalised BERT embeddings through onnxruntime and `tokenizers`."""
+    """Mean-pooled, L2-normalised BERT embeddings through onnxruntime and `tokenizers`.
+
+    Used for questions (one at a time, no padding) and, at ingest, for documents in batches
+    of similar length: the same vectors as sentence-transformers (checked at export, cosine
+    >= 0.999), without importing torch (7 s) or holding it in memory (about 600 MB).
+    """
+
+    BATCH_TOKENS = 1024  # padded tokens per batch: measured fastest here, and 370 MB not 1.9 GB
 
     def __init__(self, folder: Path, threads: int | None = None) -> None:
         import onnxruntime as ort
@@ -109,12 +116,45 @@ class OnnxQueryEncoder:
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         opts.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
         opts.log_severity_level = 3
+        opts.enable_cpu_mem_arena = False  # batches vary in shape; an arena keeps the largest
+        self._max_len = int(meta.get("max_seq_length", 256))
         self._session = ort.InferenceSession(
             str(folder / "model.onnx"), opts, providers=["CPUExecutionProvider"]
         )
 
-    def encode_batch(self, texts: list[str]) -> np.ndarray:
-        return np.stack([self.encode_query(t) for t in texts])
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Many texts, shortest first in batches padded to their longest member."""
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        if not texts:
+            return out
+        encs = self._tok.encode_batch([t or " " for t in texts])
+        order = sorted(range(len(texts)), key=lambda i: len(encs[i].ids))
+        start = 0
+        while start < len(order):
+            width = len(encs[order[start]].ids)
+            end = start + 1
+            while end < len(order):
+                width = max(width, len(encs[order[end]].ids))
+                if width * (end - start + 1) > self.BATCH_TOKENS:
+                    break
+                end += 1
+            out[order[start:end]] = self._run([encs[i] for i in order[start:end]])
+            start = end
+        return out
+
+    def _run(self, encs: list) -> np.ndarray:
+        width = max(len(e.ids) for e in encs)
+        ids = np.zeros((len(encs), width), dtype=np.int64)
+        mask = np.zeros_like(ids)
+        for row, e in enumerate(encs):
+            ids[row, : len(e.ids)] = e.ids
+            mask[row, : len(e.ids)] = 1
+        hidden = self._session.run(
+            None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        )[0]
+        pooled = (hidden * mask[..., None]).sum(axis=1) / np.maximum(mask.sum(axis=1)[:, None], 1)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
 
     def encode_query(self, text: str) -> np.ndarray:
         enc = self._tok.encode(text or " ")
@@ -211,7 +251,9 @@ def _export(model: str, model_dir: Path, target: Path) -> Path | None:
         )
         enc = OnnxQueryEncoder(tmp, threads=1)
         ref = np.asarray(st.encode(_PROBES, normalize_embeddings=True), dtype=np.float32)
-        worst = min(float(enc.encode_query(p) @ r) for p, r in zip(_PROBES, ref, strict=True))
+        single = [float(enc.encode_query(p) @ r) for p, r in zip(_PROBES, ref, strict=True)]
+        batched = [float(v @ r) for v, r in zip(enc.encode(_PROBES), ref, strict=True)]
+        worst = min(single + batched)
         if worst < 0.999:
             log.warning(
                 "ONNX export differs from sentence-transformers (cosine %.4f); not used", worst
@@ -223,6 +265,18 @@ def _export(model: str, model_dir: Path, target: Path) -> Path | None:
         return target
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def load_document_encoder(model: str, cache_dir: Path):
+    """The encoder for ingest: the verified ONNX export (made now if it is missing, which
+    needs sentence-transformers once), or sentence-transformers itself."""
+    folder = ensure_onnx_export(model, Path(cache_dir))
+    if folder is not None:
+        try:
+            return OnnxQueryEncoder(folder)
+        except Exception as exc:
+            log.warning("cannot load the ONNX encoder (%s); using sentence-transformers", exc)
+    return DocumentEncoder(model)
 
 
 @functools.lru_cache(maxsize=4)
