@@ -171,3 +171,9 @@ async def test_reply_starts_with_the_answer_and_quotes_a_list_whole(core):
     assert texts[lead] == "The four core computer vision tasks:"
     assert len([t for t in texts[lead + 1 :] if ":" in t]) >= 4  # every task, not one
     assert not any(t.endswith(":") and len(t) > len(texts[lead]) + 40 for t in texts)
+
+
+async def test_a_question_asked_as_a_heading_puts_the_sections_point_first(core):
+    reply = await ask(core, "what math do I need?")
+    first = reply.answer.lines[0].text
+    assert first.startswith("Machine learning rests on three areas of mathematics")

@@ -19,6 +19,7 @@ from bot.retrieval.spelling import Speller
         ("o que preciso estudar para ser engenheiro de machine learning", "pt"),
         ("какая математика нужна для машинного обучения", "ru"),
         ("机器学习需要什么数学", "zh"),
+        ("necesito un título universitario?", "es"),
     ],
 )
 def test_questions_in_other_languages_are_recognised(text, lang):
@@ -39,6 +40,9 @@ def test_questions_in_other_languages_are_recognised(text, lang):
         "dbt airflow spark",
         "relu vs sigmoid",
         "whats u-net",
+        "qwerty zxcv lkjh",
+        "numpy pandas matplotlib",
+        "docker kubernetes terraform",
     ],
 )
 def test_short_english_chat_is_never_taken_for_another_language(text):

@@ -34,6 +34,7 @@ TOP_CHUNKS = 4
 LEAD_BONUS = 0.08
 PRIMARY_LINES = 4
 RUNNER_UP_GAP = 0.06
+HEADING_MATCH = 0.5  # share of words a question and a section heading must have in common
 TIE_GAP = 0.01  # runner-ups this close to the best passage are quoted like it
 
 
@@ -226,6 +227,32 @@ def _with_context(snap: IndexSnapshot, chunk: int, u: int, as_list: bool) -> lis
     return group
 
 
+def _opening_if_heading_matches(snap: IndexSnapshot, chunk: int, qset: set[str]) -> int | None:
+    """The first quotable unit of a section whose heading is the question asked, in other
+    words ("what math do I need?" -> "Which math do I need?"), else None. Sections state their
+    point first, and the sentence most similar to the question is often a side remark."""
+    info = snap.chunks[chunk]
+    if not qset or not info.section or not info.units or info.units[0] != _first_unit(snap, chunk):
+        return None
+    last = info.section.split(SECTION_SEP)[-1]
+    heading = set(terms(last))
+    if (
+        not last.endswith("?")
+        or not heading
+        or len(qset & heading) / len(qset | heading) < HEADING_MATCH
+    ):
+        return None
+    return next((u for u in info.units if _quotable(snap, u)), None)
+
+
+def _first_unit(snap: IndexSnapshot, chunk: int) -> int:
+    """A section cut into several chunks starts only in its first chunk."""
+    info = snap.chunks[chunk]
+    if chunk > 0 and snap.chunks[chunk - 1].section == info.section:
+        return -1
+    return info.units[0]
+
+
 def _take_groups(
     snap: IndexSnapshot,
     picker: _Picker,
@@ -263,6 +290,9 @@ def _select_units(
     qset = set(qterms)
     picker = _Picker(snap, max_chars)
     top = hits[0]
+    opening = _opening_if_heading_matches(snap, top.chunk, qset)
+    if opening is not None:  # the question is the section's heading: its point comes first
+        picker.add(top.chunk, _with_context(snap, top.chunk, opening, as_list), 1.0)
     tie = len(hits) > 1 and hits[1].fused >= top.fused - TIE_GAP
     _take_groups(snap, picker, top.chunk, qvec, qset, 2 if tie else PRIMARY_LINES, as_list)
     sources = 1

@@ -92,6 +92,7 @@ _ENGLISH_FUNCTION = frozenset(
 )
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 MIN_CONFIDENCE = 0.6
+MIN_CONFIDENCE_NO_ENGLISH = 0.35
 
 # "I answer in English for now" in the languages learners most often write to us in.
 NOT_ENGLISH_YET = {
@@ -157,10 +158,12 @@ def detect_non_english(text: str) -> str | None:
     if latin > 0.5 and english_words(text) >= max(1, len(words) // 4):
         return None  # English function words: English, whatever a short-text identifier says
     lang, prob = _identifier().classify(text)
-    if lang == "en":
+    if lang in ("en", "zxx"):  # zxx: no linguistic content (keyboard mashing)
         return None
     if latin <= 0.5 or (prob >= MIN_CONFIDENCE and len(words) >= 3):
         return lang
+    if prob >= MIN_CONFIDENCE_NO_ENGLISH and len(words) >= 3 and english_words(text) == 0:
+        return lang  # not one English function word in three or more words
     return None
 
 
