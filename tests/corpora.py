@@ -16,6 +16,8 @@ from pathlib import Path
 
 import yaml
 
+from ingest.chunking import plain_inline
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
 KNOWLEDGE = ROOT / "knowledge"
@@ -24,8 +26,6 @@ WEB = DATA / "corpus_web"
 _FRONT = re.compile(r"\A---\n(.*?)\n---\n", re.S)
 _HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 _BULLET = re.compile(r"^\s*(?:[-*+]|\d+\.)\s+(.*)$")
-_INLINE = re.compile(r"(\*\*|__|`)")
-_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 
 
 @dataclass(frozen=True)
@@ -80,10 +80,6 @@ class _Block:
     level: int = 0
 
 
-def _plain(text: str) -> str:
-    return " ".join(_INLINE.sub("", _LINK.sub(r"\1", text)).split())
-
-
 def _parse_markdown(path: Path) -> tuple[str, list[_Block]]:
     text = path.read_text(encoding="utf-8")
     m = _FRONT.match(text)
@@ -95,7 +91,7 @@ def _parse_markdown(path: Path) -> tuple[str, list[_Block]]:
 
     def flush() -> None:
         if para:
-            blocks.append(_Block("para", _plain(" ".join(para))))
+            blocks.append(_Block("para", plain_inline(" ".join(para))))
             para.clear()
 
     for line in body.splitlines():
@@ -107,10 +103,10 @@ def _parse_markdown(path: Path) -> tuple[str, list[_Block]]:
             continue
         if h := _HEADING.match(line):
             flush()
-            blocks.append(_Block("heading", _plain(h.group(2)), len(h.group(1))))
+            blocks.append(_Block("heading", plain_inline(h.group(2)), len(h.group(1))))
         elif b := _BULLET.match(line):
             flush()
-            blocks.append(_Block("item", _plain(b.group(1))))
+            blocks.append(_Block("item", plain_inline(b.group(1))))
         elif not line.strip():
             flush()
         else:

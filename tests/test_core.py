@@ -99,6 +99,21 @@ async def test_misspelled_questions_get_the_spelled_answer(core, typed, spelled)
     assert render_plain(got) == render_plain(want)
 
 
+async def ask_logged(core, text: str):
+    """The reply, and the questions the core handed to its question log (the admins' list)."""
+    logged: list[str] = []
+
+    async def record(req, question, reply):
+        logged.append(question)
+        return reply
+
+    core.on_question, saved = record, core.on_question
+    try:
+        return await ask(core, text), logged
+    finally:
+        core.on_question = saved
+
+
 @pytest.mark.parametrize(
     "text,expect",
     [
@@ -107,17 +122,7 @@ async def test_misspelled_questions_get_the_spelled_answer(core, typed, spelled)
     ],
 )
 async def test_other_languages_are_told_in_their_language_and_not_logged(core, text, expect):
-    logged = []
-
-    async def record(req, question, reply):
-        logged.append(question)
-        return reply
-
-    core.on_question, saved = record, core.on_question
-    try:
-        reply = await ask(core, text)
-    finally:
-        core.on_question = saved
+    reply, logged = await ask_logged(core, text)
     assert reply.kind == "not_english" and expect in render_plain(reply)
     assert "?" in render_plain(reply)  # English example questions follow
     assert logged == []
@@ -125,17 +130,7 @@ async def test_other_languages_are_told_in_their_language_and_not_logged(core, t
 
 @pytest.mark.parametrize("text", ["ok", "yes", "lol", "what?", "🤖🤔🔥", "cool thanks"])
 async def test_small_talk_never_gets_the_refusal_or_reaches_the_admins(core, text):
-    logged = []
-
-    async def record(req, question, reply):
-        logged.append(question)
-        return reply
-
-    core.on_question, saved = record, core.on_question
-    try:
-        reply = await ask(core, text)
-    finally:
-        core.on_question = saved
+    reply, logged = await ask_logged(core, text)
     assert reply.kind == "smalltalk" and "doesn't cover" not in render_plain(reply)
     assert logged == []
 
