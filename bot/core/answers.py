@@ -340,9 +340,8 @@ def suggestions_for(snap: IndexSnapshot, covered) -> tuple[str, ...]:
     Headings written as questions ("Do I need a degree?") are asked as they are; one per
     document, so the examples show the breadth of what is covered. Cached per index version.
     """
-    cached = getattr(snap, "_suggestions", None)
-    if cached is not None:
-        return cached
+    if snap.suggestions is not None:
+        return snap.suggestions
     seen_docs: set[str] = set()
     out: list[str] = []
     for c in snap.chunks:
@@ -362,8 +361,8 @@ def suggestions_for(snap: IndexSnapshot, covered) -> tuple[str, ...]:
             if covered(ask):
                 out.append(ask)
                 seen_docs.add(c.source)
-    snap._suggestions = tuple(out)
-    return snap._suggestions
+    snap.suggestions = tuple(out)
+    return snap.suggestions
 
 
 class Answerer:

@@ -267,9 +267,11 @@ def _export(model: str, model_dir: Path, target: Path) -> Path | None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def load_document_encoder(model: str, cache_dir: Path):
-    """The encoder for ingest: the verified ONNX export (made now if it is missing, which
-    needs sentence-transformers once), or sentence-transformers itself."""
+@functools.lru_cache(maxsize=4)
+def load_encoder(model: str, cache_dir: str):
+    """The fastest faithful encoder, for questions and (at ingest) documents: the verified
+    ONNX export (made on first use, which needs sentence-transformers once), or
+    sentence-transformers itself when the model cannot be exported."""
     folder = ensure_onnx_export(model, Path(cache_dir))
     if folder is not None:
         try:
@@ -279,15 +281,9 @@ def load_document_encoder(model: str, cache_dir: Path):
     return DocumentEncoder(model)
 
 
-@functools.lru_cache(maxsize=4)
 def load_query_encoder(model: str, cache_dir: str) -> QueryEncoder:
-    """The fastest faithful question encoder: ONNX if exportable, else sentence-transformers."""
-    folder = onnx_dir(Path(cache_dir), model)
-    if not (folder / "export.json").exists():
-        folder = ensure_onnx_export(model, Path(cache_dir))
-    if folder is not None:
-        try:
-            return OnnxQueryEncoder(folder)
-        except Exception as exc:
-            log.warning("cannot load the ONNX encoder (%s); using sentence-transformers", exc)
-    return DocumentEncoder(model)
+    return load_encoder(model, str(cache_dir))
+
+
+def load_document_encoder(model: str, cache_dir: Path | str):
+    return load_encoder(model, str(cache_dir))

@@ -76,6 +76,7 @@ class IndexSnapshot:
         starts = [c.units[0] if c.units else len(unit_texts) for c in chunks]
         self._unit_starts = np.asarray(starts, dtype=np.int64)
         self._has_units = np.asarray([bool(c.units) for c in chunks])
+        self.suggestions: tuple[str, ...] | None = None  # filled by the answerer on first use
         self.is_intro = np.asarray([c.section == INTRO_SECTION for c in chunks], dtype=np.float32)
 
     @classmethod
