@@ -357,7 +357,7 @@ def suggestions_for(snap: IndexSnapshot, covered) -> tuple[str, ...]:
         for c in snap.chunks:
             if c.source in seen_docs or len(out) >= MAX_SUGGESTIONS:
                 continue
-            ask = f"What does the roadmap say about {c.title}?"
+            ask = "Tell me about " + re.sub(r"^The ", "the ", c.title)
             if covered(ask):
                 out.append(ask)
                 seen_docs.add(c.source)
