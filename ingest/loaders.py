@@ -17,7 +17,7 @@ import yaml
 from ingest.structure import drop_noise, is_noise, split_title, structure_text
 
 # Bump when parsing or chunking changes, so every document is re-embedded once.
-PARSER_VERSION = "7"
+PARSER_VERSION = "8"
 
 TEXT_SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".txt": "text"}
 HTML_SUFFIXES = {".html": "html", ".htm": "html"}

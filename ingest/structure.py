@@ -146,7 +146,7 @@ def _emit_block(block: list[str], nxt: list[str] | None, out: _Out) -> None:
         return
     first = block[0].strip()
     rest = block[1:]
-    if (is_title_like(first) or _is_step_heading(first)) and _is_prose(rest):
+    if (is_title_like(first) or _is_step_heading(first)) and _heads(first, rest):
         out.heading(first)
         _emit_lines(rest, out)
         return
@@ -169,9 +169,14 @@ def _is_label(line: str) -> bool:
     return line.endswith(":") and len(line) <= 40 and len(_words(line)) <= 3
 
 
-def _is_prose(lines: list[str]) -> bool:
-    text = " ".join(s.strip() for s in lines)
-    return len(text) >= 80 and not all(BULLET.match(s) for s in lines)
+def _heads(first: str, rest: list[str]) -> bool:
+    """A title-like first line heads the lines under it, unless it is one of a run of lines
+    of the same shape (a list of questions written without marks)."""
+    if all(BULLET.match(s) for s in rest):
+        return True  # a heading with its list right under it
+    if first.endswith("?") and sum(s.rstrip().endswith("?") for s in rest) * 2 >= len(rest):
+        return False
+    return len(" ".join(s.strip() for s in rest)) >= 80
 
 
 def _emit_lines(lines: list[str], out: _Out) -> None:

@@ -81,9 +81,9 @@ def test_other_formats_and_voices_hold_up(index_of, name):
     base = RESULTS.get("markdown") or _score("markdown", index_of("markdown"))
     got = _score(name, index_of(name))
     assert got.refused_offtopic == 1.0, got.wrongly_answered
-    # Issue target: >= 0.90 on every corpus and within 0.03 of (a). Met on (a), html and web;
-    # text and pdf sit at 0.88-0.90 (see the closing note); this guards against regressions.
-    assert got.containment >= 0.88, got.misses
+    # Target: >= 0.90 on every corpus and within 0.03 of (a); measured 0.904-0.921. The floor
+    # sits one question below the lowest (pdf, 103/114) so a tie flipping cannot fail CI.
+    assert got.containment >= 0.895, got.misses
     assert got.containment >= base.containment - 0.03, got.misses
 
 

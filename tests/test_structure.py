@@ -212,3 +212,16 @@ def test_chunks_are_size_bounded_for_every_format_and_lists_stay_whole():
     chunks = chunk_document(_doc("0f1e2d3c4b5a6978.txt", wall.encode()))
     steps = [c for c in chunks if c.section == "Key steps"]  # a short label heads its list
     assert len(steps) == 1 and len(steps[0].units) == 12
+
+
+def test_a_list_of_questions_without_marks_is_a_list_not_a_heading():
+    text = (
+        "System Design\n\nQuestions to answer when designing an ML system:\n\n"
+        "Where does the data come from, and how does it flow through pipelines?\n"
+        "Are predictions made in real time or in batches?\n"
+        "How is the model monitored once it is live?\n\nSkills\n- Python\n- SQL\n"
+    )
+    title, rest = split_title(text)
+    md = structure_text(rest)
+    assert [ln for ln in md.splitlines() if ln.startswith("## ")] == ["## Skills"]
+    assert "- Are predictions made in real time or in batches?" in md.splitlines()
