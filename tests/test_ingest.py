@@ -278,3 +278,22 @@ def test_questions_during_ingest_see_old_or_new_index_never_a_mix(corpus, make_s
         expected, other = ("otter", "heron") if version == old_version else ("heron", "otter")
         assert expected in text and other not in text, (version, text)
     assert {v for v, _ in seen} == {old_version, report.version}
+
+
+def test_a_best_sentence_longer_than_the_reply_budget_is_quoted_cut_not_dropped(
+    tmp_path, make_settings
+):
+    """A paragraph of 1,100 characters with no full stop used to give answered=True and an
+    empty answer (the only line did not fit the budget)."""
+    folder = tmp_path / "kf"
+    folder.mkdir()
+    clause = "Kubeflow pipelines orchestrate the steps of a machine learning workflow on Kubernetes"
+    long_line = ", ".join([clause] * 13)
+    (folder / "kubeflow.md").write_text(f"# Kubeflow\n\n## What Kubeflow does\n\n{long_line}\n")
+    settings = make_settings()
+    run_ingest(settings, [folder], progress=False)
+    got = answer(settings, "what do kubeflow pipelines do?")
+    assert got.answered and got.lines and got.sources
+    text = " ".join(line.text for line in got.lines)
+    assert "Kubeflow pipelines orchestrate" in text and len(text) <= 1000
+    assert text.endswith("…")

@@ -180,6 +180,11 @@ class _Picker:
             self.used += len(self.snap.unit_texts[u]) + 2
         return True
 
+    def force(self, chunk: int, u: int, score: float) -> None:
+        """The one line an answer cannot do without, even over the budget (cut when cited)."""
+        self.lines.append((chunk, u, score))
+        self.used += len(self.snap.unit_texts[u]) + 2
+
     def near_duplicate(self, u: int) -> bool:
         vecs = self.snap.unit_vecs
         return any(float(vecs[u] @ vecs[p]) > 0.93 for _, p, _ in self.lines)
@@ -272,8 +277,12 @@ def _take_groups(
         if snap.unit_kinds[u] == "lead" and not as_list:
             continue  # a lead-in alone promises a list it does not show
         group = _with_context(snap, chunk, u, as_list)
-        if not picker.add(chunk, group, score) and not taken:
-            picker.add(chunk, group[: group.index(u) + 1][-2:], score)
+        first = not taken and not picker.lines
+        if not picker.add(chunk, group, score) and first:
+            # Too long with its context: the line alone, cut to the budget if it must be.
+            alone = group[: group.index(u) + 1][-2:]
+            if not picker.add(chunk, alone, score):
+                picker.force(chunk, u, score)
         taken += 1
 
 
@@ -310,8 +319,18 @@ def _select_units(
     return picker.lines
 
 
+def _cut(text: str, limit: int) -> str:
+    """A line within `limit` characters, cut at a word boundary with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
 def _cite(
-    snap: IndexSnapshot, picked: list[tuple[int, int, float]], hits: dict[int, Hit]
+    snap: IndexSnapshot,
+    picked: list[tuple[int, int, float]],
+    hits: dict[int, Hit],
+    max_chars: int = 1000,
 ) -> tuple[list[AnswerLine], list[SourceUsed]]:
     """Lines in reply order, numbered by source in order of first use; only quoted sources."""
     order: list[int] = []
@@ -319,12 +338,14 @@ def _cite(
         if c not in order:
             order.append(c)
     num = {c: n for n, c in enumerate(order, start=1)}
-    lines = [AnswerLine(snap.unit_texts[u], num[c]) for c, u, _ in picked]
+    lines = [AnswerLine(_cut(snap.unit_texts[u], max_chars), num[c]) for c, u, _ in picked]
     sources = []
     for c in order:
         info = snap.chunks[c]
         cite = Citation(num[c], info.title, info.section, info.source)
-        text = " ".join(snap.unit_texts[u] for cc, u, _ in picked if cc == c)
+        text = " ".join(
+            line.text for line, (cc, _, _) in zip(lines, picked, strict=True) if cc == c
+        )
         sources.append(SourceUsed(cite, round(hits[c].dense, 4), text))
     return lines, sources
 
@@ -416,10 +437,12 @@ class Answerer:
     def _quote(self, question: str, res, hits: list[Hit], info: dict, t0: float) -> Answer:
         snap = res.snapshot
         picked = _select_units(snap, hits, res.qvec, res.qterms, self.max_chars, True)
-        lines, sources = _cite(snap, picked, {h.chunk: h for h in [*hits, *res.hits]})
+        lines, sources = _cite(
+            snap, picked, {h.chunk: h for h in [*hits, *res.hits]}, self.max_chars
+        )
         return Answer(
             question,
-            True,
+            bool(lines),
             tuple(lines),
             tuple(sources),
             took_ms=(time.perf_counter() - t0) * 1000,
