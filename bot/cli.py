@@ -114,6 +114,14 @@ def _answer_json(reply, took_ms: float) -> dict:
     }
 
 
+def _batch_questions(name: str) -> list[str]:
+    """One question per non-empty line of a file, or of stdin for '-'."""
+    if name == "-":
+        return [line.rstrip("\n") for line in sys.stdin if line.strip()]
+    with Path(name).open(encoding="utf-8", errors="replace") as fh:
+        return [line.rstrip("\n") for line in fh if line.strip()]
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
     from bot.adapters.plain import render_plain
     from bot.bootstrap import build_core
@@ -128,9 +136,12 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print(f"No index yet: {exc}.", file=sys.stderr)
         return 2
     if args.batch:
-        path = Path(args.batch)
-        stream = sys.stdin if args.batch == "-" else path.open(encoding="utf-8", errors="replace")
-        questions = [line.rstrip("\n") for line in stream if line.strip()]
+        try:
+            questions = _batch_questions(args.batch)
+        except (OSError, ValueError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            print(f"Cannot read the questions file {args.batch}: {reason}.", file=sys.stderr)
+            return 2
     elif args.question:
         questions = [" ".join(args.question)]
     else:

@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from bot.cli import main
 from tests.helpers import write_doc
 
@@ -54,6 +56,19 @@ def test_ask_batch_one_json_per_line(kb_settings, subprocess_env, tmp_path):
     ]
     assert [r["answered"] for r in rows] == [True, False, False]
     assert "doesn't cover that" in rows[1]["answer"] and rows[1]["sources"] == []
+
+
+@pytest.mark.parametrize("what", ["missing", "folder"])
+def test_ask_batch_with_a_bad_questions_file_says_so_without_a_traceback(
+    kb_settings, subprocess_env, tmp_path, what
+):
+    path = tmp_path / "nope.txt" if what == "missing" else tmp_path
+    out = run(
+        ["ask", "--batch", str(path), "--json", "--data-dir", str(kb_settings.data_dir)],
+        subprocess_env,
+    )
+    assert out.returncode == 2
+    assert "Cannot read the questions file" in out.stderr and "Traceback" not in out.stderr
 
 
 def test_separate_index_answers_only_from_its_own_sources(tmp_path, subprocess_env, cache_dir):
