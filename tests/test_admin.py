@@ -359,3 +359,9 @@ async def test_uploads_and_refusals_through_the_discord_fake(admin_app):
         await adapter.stop()
         patch.restore()
         await fake.stop()
+
+
+@pytest.mark.parametrize("arg", ["999999999999999999999", "9223372036854775808", "0", "١٢", "-1"])
+async def test_feedback_with_an_impossible_id_gets_a_friendly_reply(admin_app, arg):
+    reply = await tg(admin_app, "5", f"/feedback down {arg}")
+    assert "Use the 👍 and 👎 buttons" in reply and "went wrong" not in reply

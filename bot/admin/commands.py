@@ -62,7 +62,9 @@ def install_admin(core: BotCore, learning: LearningService, reingester: Reingest
     @core.registry.command("feedback", "rate an answer", usage="up|down ID")
     async def feedback(req: Request, args: str) -> Reply:
         parts = args.split()
-        if len(parts) != 2 or parts[0] not in ("up", "down") or not parts[1].isdigit():
+        # Ids are positive 63-bit integers; a longer number overflows the database driver.
+        valid = len(parts) == 2 and parts[0] in ("up", "down") and parts[1].isascii()
+        if not (valid and parts[1].isdigit() and 0 < int(parts[1]) < 2**63):
             return Reply.text("Use the 👍 and 👎 buttons under an answer to rate it.", kind="error")
         async with learning.db.sessions() as s:
             row = await s.get(QuestionLog, int(parts[1]))
