@@ -8,6 +8,8 @@ outbox folder and their paths printed; nudges from the scheduler are printed in 
 from __future__ import annotations
 
 import asyncio
+import os
+import stat
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -57,19 +59,47 @@ class ConsoleDeliverer:
         print(f"\n[nudge] {render_console(reply, self.outbox)}\n", file=self.stdout, flush=True)
 
 
+MAX_CONSOLE_UPLOAD = 64 * 1024 * 1024
+
+
+def read_regular_file(path: Path, limit: int) -> tuple[bytes, int] | None:
+    """(bytes, size) of a regular file, or None for anything else.
+
+    Never follows a symbolic link (a `.md` link to /etc/passwd must not be published), never
+    opens a FIFO or device in a way that blocks (/dev/zero would be read until memory runs
+    out), and reads at most `limit` + 1 bytes whatever stat() said. A file over the limit
+    comes back empty with its size, so the core can say it is too large.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except (OSError, ValueError):  # ValueError: a NUL byte in the path
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return None
+        if info.st_size > limit:
+            return b"", info.st_size
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            data = fh.read(limit + 1)
+        return (b"", len(data)) if len(data) > limit else (data, len(data))
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
 def console_request(text: str, user_id: str) -> Request:
     """The console's way to send a file: /admin add PATH [replace] uploads a local file."""
     parts = text.split()
     attachments: tuple[Attachment, ...] = ()
     if len(parts) >= 3 and parts[:2] == ["/admin", "add"] and parts[2] != "replace":
         path = Path(parts[2]).expanduser()
-        try:
-            size = path.stat().st_size
-            data = path.read_bytes() if size <= 64 * 1024 * 1024 else b""
+        got = read_regular_file(path, MAX_CONSOLE_UPLOAD)
+        if got is not None:  # otherwise not a readable file: the core says what it expects
+            data, size = got
             attachments = (Attachment(path.name, data, "application/octet-stream", size=size),)
             text = " ".join(["/admin", "add", *parts[3:]])
-        except OSError:
-            pass  # not a readable file: the core says what it expects
     return Request(
         platform="console",
         user_id=user_id,
