@@ -256,7 +256,13 @@ def discover(sources: list[Path]) -> tuple[list[FoundFile], list[tuple[str, str]
         root = src.resolve().parent
         candidates = [src] if src.is_file() else sorted(p for p in src.rglob("*") if p.is_file())
         for p in candidates:
-            rel_parts = p.resolve().relative_to(root).parts
+            resolved = p.resolve()
+            if src.is_dir() and (p.is_symlink() or not resolved.is_relative_to(src.resolve())):
+                # A link could publish any file on the machine (a '.md' link to /etc/passwd).
+                rel = p.relative_to(src).as_posix()
+                problems.append((f"{src.name}/{rel}", "a symbolic link; links are not followed"))
+                continue
+            rel_parts = resolved.relative_to(root).parts
             if any(part.startswith(".") for part in rel_parts):
                 continue
             key = Path(*rel_parts).as_posix()

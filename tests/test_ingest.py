@@ -297,3 +297,18 @@ def test_a_best_sentence_longer_than_the_reply_budget_is_quoted_cut_not_dropped(
     text = " ".join(line.text for line in got.lines)
     assert "Kubeflow pipelines orchestrate" in text and len(text) <= 1000
     assert text.endswith("…")
+
+
+def test_symlinks_in_a_source_folder_are_reported_not_followed(tmp_path, make_settings):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.md").write_text("# Secret\n\nThe admin password is hunter2.\n")
+    folder = tmp_path / "kb"
+    folder.mkdir()
+    write_doc(folder, "animals.md", "Animals", {"Secret": "The secret animal is an otter."})
+    (folder / "link.md").symlink_to(outside / "secret.md")
+    (folder / "linked-dir").symlink_to(outside, target_is_directory=True)
+    report = run_ingest(make_settings(), [folder], progress=False)
+    failed = dict(report.docs_failed)
+    assert failed["kb/link.md"] == "a symbolic link; links are not followed"
+    assert report.docs_added == ["kb/animals.md"]
