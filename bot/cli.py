@@ -78,7 +78,14 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     settings = _settings(args)
     sources = [Path(s) for s in args.source] if args.source else None
     try:
-        report = run_ingest(settings, sources, progress=not args.json, full=args.full)
+        report = run_ingest(
+            settings,
+            sources,
+            progress=not args.json,
+            full=args.full,
+            prune=True if args.prune else None,
+            replace=args.replace,
+        )
     except IngestBusy as exc:
         print(f"Not started: {exc}.", file=sys.stderr)
         return 3
@@ -433,9 +440,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("ingest", "build or update the knowledge index", cmd_ingest)
     p.add_argument(
-        "--source", action="append", help="file or folder to index (repeatable; default knowledge/)"
+        "--source",
+        action="append",
+        help="file or folder to add or update (repeatable; default knowledge/); others are kept",
     )
     p.add_argument("--full", action="store_true", help="re-embed everything")
+    p.add_argument(
+        "--prune",
+        action="store_true",
+        help="also remove indexed documents under the given sources whose files are gone",
+    )
+    p.add_argument(
+        "--replace",
+        action="store_true",
+        help="make the index exactly the given sources (removes every other document)",
+    )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
 
     p = command("ask", "answer one question (or a batch) from the index", cmd_ask)

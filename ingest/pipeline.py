@@ -42,6 +42,7 @@ class IngestReport:
     docs_removed: list[str] = field(default_factory=list)
     docs_unchanged: list[str] = field(default_factory=list)
     docs_failed: list[tuple[str, str]] = field(default_factory=list)
+    docs_kept: list[str] = field(default_factory=list)  # not in these sources, left as indexed
     chunks_added: int = 0
     chunks_updated: int = 0
     chunks_removed: int = 0
@@ -52,7 +53,12 @@ class IngestReport:
 
     @property
     def docs_total(self) -> int:
-        return len(self.docs_added) + len(self.docs_updated) + len(self.docs_unchanged)
+        return (
+            len(self.docs_added)
+            + len(self.docs_updated)
+            + len(self.docs_unchanged)
+            + len(self.docs_kept)
+        )
 
     @property
     def changed(self) -> bool:
@@ -68,6 +74,13 @@ class IngestReport:
             f"Chunks: {self.chunks_added} added, {self.chunks_updated} updated, "
             f"{self.chunks_removed} removed; {self.chunks_embedded} embedded.",
         ]
+        for name in self.docs_removed:
+            lines.append(f"  removed: {name}")
+        if self.docs_kept:
+            lines.append(
+                f"Kept {len(self.docs_kept)} documents indexed earlier that are not in these "
+                "sources (--prune removes files that are gone, --replace everything else)."
+            )
         for name, reason in self.docs_failed:
             lines.append(f"  failed: {name}: {reason}")
         lines.append(f"Took {self.seconds:.2f} s.")
@@ -81,6 +94,7 @@ class IngestReport:
                 "updated": self.docs_updated,
                 "removed": self.docs_removed,
                 "unchanged": len(self.docs_unchanged),
+                "kept": len(self.docs_kept),
                 "failed": [{"source": s, "reason": r} for s, r in self.docs_failed],
             },
             "chunks": {
@@ -144,20 +158,38 @@ def run_ingest(
     *,
     progress: Progress | None | bool = True,
     full: bool = False,
+    prune: bool | None = None,
+    replace: bool = False,
 ) -> IngestReport:
-    """Bring the index in line with `sources` (default: the knowledge folder)."""
+    """Add and update the documents of `sources` (default: the knowledge folder).
+
+    Documents already indexed from elsewhere are kept. Documents under the given sources that
+    are gone from disk are removed with `prune` (the default for the knowledge folder, which is
+    how an admin deletes a document); `replace` removes every document not in `sources`.
+    """
     if progress is True:
         progress = _tqdm_progress()
     elif progress is False:
         progress = None
+    if prune is None:
+        prune = sources is None
+    policy = "all" if replace else "gone" if prune else "none"
     with ingest_lock(settings.data_dir):
         return _run(
-            settings, [Path(s) for s in (sources or [settings.knowledge_dir])], progress, full
+            settings,
+            [Path(s) for s in (sources or [settings.knowledge_dir])],
+            progress,
+            full,
+            policy,
         )
 
 
+def _under(source_key: str, roots: list[str]) -> bool:
+    return any(source_key == r or source_key.startswith(f"{r}/") for r in roots)
+
+
 def _run(
-    settings: Settings, sources: list[Path], progress: Progress | None, full: bool
+    settings: Settings, sources: list[Path], progress: Progress | None, full: bool, policy: str
 ) -> IngestReport:
     t0 = time.perf_counter()
     report = IngestReport()
@@ -170,7 +202,8 @@ def _run(
     old = store.read()
     model = resolve_model(settings.embed_model)
     key = model_key(model)
-    if old is not None and old.model_key != key:
+    model_changed = old is not None and old.model_key != key
+    if model_changed:
         full = True  # vectors from another model cannot be mixed with new ones
 
     files, problems = discover(sources)
@@ -200,7 +233,17 @@ def _run(
         fresh.append((f.source, chunks, doc.kind, "updated" if prev else "added"))
 
     seen = {f.source for f in files}
-    removed = [s for s in old_docs if s not in seen]
+    roots = [p.resolve().name for p in sources]  # source keys start with the folder's name
+    removed = [
+        s
+        for s in old_docs
+        if s not in seen
+        and (policy == "all" or (policy == "gone" and _under(s, roots)) or model_changed)
+    ]
+    for s in old_docs:
+        if s not in seen and s not in removed:
+            keep[s] = old_docs[s]  # indexed from elsewhere (or gone, without --prune): kept
+            report.docs_kept.append(s)
     report.docs_removed = removed
     report.chunks_removed = sum(len(old_docs[s].chunk_ids) for s in removed)
     for source, chunks, _, status in fresh:

@@ -125,7 +125,11 @@ def test_deleted_document_disappears_from_answers(corpus, make_settings):
     assert answer(settings, "which telescope sees infrared light?").answered
     (corpus / "space.md").unlink()
     report = run_ingest(settings, [corpus], progress=False)
+    assert report.docs_removed == [] and report.docs_kept == ["kb/space.md"]  # no --prune
+    assert "--prune removes files that are gone" in report.summary()
+    report = run_ingest(settings, [corpus], progress=False, prune=True)
     assert report.docs_removed == ["kb/space.md"] and report.chunks_removed == 2
+    assert "  removed: kb/space.md" in report.summary()
     got = answer(settings, "which telescope sees infrared light?")
     assert all(s.citation.source != "kb/space.md" for s in got.sources)
 
@@ -312,3 +316,20 @@ def test_symlinks_in_a_source_folder_are_reported_not_followed(tmp_path, make_se
     failed = dict(report.docs_failed)
     assert failed["kb/link.md"] == "a symbolic link; links are not followed"
     assert report.docs_added == ["kb/animals.md"]
+
+
+def test_ingesting_another_folder_adds_to_the_index_instead_of_replacing_it(
+    corpus, make_settings, tmp_path
+):
+    settings = make_settings()
+    run_ingest(settings, [corpus], progress=False)
+    extra = tmp_path / "extra"
+    write_doc(extra, "birds.md", "Birds", {"Herons": "Herons wade in shallow water to hunt fish."})
+    report = run_ingest(settings, [extra], progress=False)
+    assert report.docs_added == ["extra/birds.md"] and report.docs_removed == []
+    assert sorted(report.docs_kept) == ["kb/animals.md", "kb/space.md"]
+    assert answer(settings, "what is the secret animal?").answered
+    assert answer(settings, "how do herons hunt?").answered
+    report = run_ingest(settings, [extra], progress=False, replace=True)
+    assert sorted(report.docs_removed) == ["kb/animals.md", "kb/space.md"]
+    assert not answer(settings, "which telescope sees infrared light?").answered
