@@ -67,6 +67,10 @@ def _fallback_title(path: Path, body: str) -> str:
     return "Untitled document"
 
 
+# Programs and archives renamed to a document type: refused by content, whatever the name.
+PROGRAM_MAGIC = (b"MZ", b"\x7fELF", b"\xca\xfe\xba\xbe", b"\xcf\xfa\xed\xfe", b"PK\x03\x04", b"#!")
+
+
 def _check_bytes(path: Path, data: bytes, limit: int) -> None:
     if len(data) > limit:
         raise LoadError(
@@ -74,6 +78,8 @@ def _check_bytes(path: Path, data: bytes, limit: int) -> None:
         )
     if not data.strip():
         raise LoadError("empty file")
+    if data.startswith(PROGRAM_MAGIC):
+        raise LoadError("a program or an archive, not a document (checked by its content)")
 
 
 def _decode_text(data: bytes) -> str:
@@ -176,10 +182,12 @@ def _load_html(data: bytes) -> tuple[str, list[str], str]:
 def _load_pdf(path: Path, data: bytes) -> tuple[str, list[str], str]:
     if not data.startswith(b"%PDF-"):
         raise LoadError("not a PDF file (it does not start with %PDF)")
-    from ingest.pdf import PdfText, read_pdf
+    from ingest.pdf import PdfText, TooManyPages, read_pdf
 
     try:
         pdf: PdfText = read_pdf(data)
+    except TooManyPages as exc:
+        raise LoadError(str(exc)) from None
     except Exception as exc:  # PDF parsers raise many kinds; the admin needs the reason
         raise LoadError(f"the PDF could not be read ({type(exc).__name__}: {exc})") from None
     if not pdf.text.strip():

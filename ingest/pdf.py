@@ -8,6 +8,7 @@ position, which is enough to put that structure back before the text heuristics 
 from __future__ import annotations
 
 import io
+import os
 import re
 import statistics
 from collections import Counter
@@ -18,7 +19,20 @@ from ingest.structure import BULLET
 _JUNK_TITLE = re.compile(
     r"^(untitled|document\d*|microsoft word\b|slide \d+)|\.(docx?|pdf|txt)$", re.I
 )
-MAX_PAGES = 500
+DEFAULT_MAX_PAGES = 300
+
+
+class TooManyPages(ValueError):
+    """A PDF over the page budget (MLBOT_MAX_PDF_PAGES)."""
+
+
+def max_pages() -> int:
+    """Pages one PDF may have: reading is about 20 pages a second here, so a budget keeps one
+    huge upload from holding the ingest (and its memory) for minutes."""
+    try:
+        return max(1, int(os.environ.get("MLBOT_MAX_PDF_PAGES", DEFAULT_MAX_PAGES)))
+    except ValueError:
+        return DEFAULT_MAX_PAGES
 
 
 @dataclass(frozen=True)
@@ -62,7 +76,13 @@ def read_pdf(data: bytes) -> PdfText:
 
     with pdfplumber.open(io.BytesIO(data)) as pdf:
         title = _metadata_title(pdf.metadata or {})
-        pages = [_lines(p) for p in pdf.pages[:MAX_PAGES]]
+        limit = max_pages()
+        if len(pdf.pages) > limit:
+            raise TooManyPages(
+                f"the PDF has {len(pdf.pages)} pages; the limit is {limit} "
+                "(MLBOT_MAX_PDF_PAGES); split it or raise the limit"
+            )
+        pages = [_lines(p) for p in pdf.pages]
     all_lines = [ln for page in pages for ln in page]
     if not all_lines:
         return PdfText(title, "")

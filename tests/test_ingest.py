@@ -333,3 +333,26 @@ def test_ingesting_another_folder_adds_to_the_index_instead_of_replacing_it(
     report = run_ingest(settings, [extra], progress=False, replace=True)
     assert sorted(report.docs_removed) == ["kb/animals.md", "kb/space.md"]
     assert not answer(settings, "which telescope sees infrared light?").answered
+
+
+def test_cli_ingest_applies_the_upload_content_checks_and_a_pdf_page_budget(
+    tmp_path, make_settings, monkeypatch
+):
+    from fpdf import FPDF
+
+    folder = tmp_path / "kb"
+    folder.mkdir()
+    (folder / "elf.md").write_bytes(b"\x7fELF" + b"# Title\n\nSome text that looks fine.\n" * 5)
+    pdf = FPDF()
+    pdf.set_font("Helvetica", size=11)
+    for n in range(3):
+        pdf.add_page()
+        pdf.cell(0, 10, f"Page {n} about gradient descent.")
+    (folder / "long.pdf").write_bytes(bytes(pdf.output()))
+    write_doc(folder, "ok.md", "Fine", {"Fine": "A normal document about otters."})
+    monkeypatch.setenv("MLBOT_MAX_PDF_PAGES", "2")
+    report = run_ingest(make_settings(), [folder], progress=False)
+    failed = dict(report.docs_failed)
+    assert failed["kb/elf.md"].startswith("a program or an archive")
+    assert "has 3 pages; the limit is 2 (MLBOT_MAX_PDF_PAGES)" in failed["kb/long.pdf"]
+    assert report.docs_added == ["kb/ok.md"]

@@ -11,10 +11,9 @@ import re
 import tempfile
 from pathlib import Path
 
-from ingest.loaders import SUPPORTED_SUFFIXES, LoadError, parse_bytes, read_checked
+from ingest.loaders import PROGRAM_MAGIC, SUPPORTED_SUFFIXES, LoadError, parse_bytes, read_checked
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._ ()-]{0,99}$")
-_PROGRAM_MAGIC = (b"MZ", b"\x7fELF", b"\xca\xfe\xba\xbe", b"\xcf\xfa\xed\xfe", b"PK\x03\x04", b"#!")
 
 
 class UploadRefused(ValueError):
@@ -45,7 +44,7 @@ def check_upload(
         raise UploadRefused(
             f"{name} is {size / 1048576:.1f} MB; the limit is {max_bytes / 1048576:.1f} MB."
         )
-    if data.startswith(_PROGRAM_MAGIC):
+    if data.startswith(PROGRAM_MAGIC):
         raise UploadRefused(f"{name} looks like a program or an archive, not a {suffix} document.")
     with tempfile.TemporaryDirectory() as tmp:
         probe = Path(tmp) / f"upload{suffix}"
