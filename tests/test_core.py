@@ -172,3 +172,11 @@ async def test_a_question_asked_as_a_heading_puts_the_sections_point_first(core)
     reply = await ask(core, "what math do I need?")
     first = reply.answer.lines[0].text
     assert first.startswith("Machine learning rests on three areas of mathematics")
+
+
+async def test_a_long_list_is_quoted_whole_up_to_the_budget(core):
+    reply = await ask(core, "where do i start")
+    texts = [line.text for line in reply.answer.lines]
+    assert texts[0].endswith("builds on the previous ones:")
+    assert "Python programming." in texts and "Building APIs." in texts  # items 1 and 15
+    assert sum(len(t) for t in texts) <= 1000

@@ -28,8 +28,8 @@ MIN_MIXED = 0.34  # below this (chunk and best sentence mixed as in search): not
 MIN_KEYWORD_EVIDENCE = 0.15  # between: the passage must share the question's key words
 
 MAX_SOURCES = 3
-MAX_LINES = 10
-MAX_LIST_LINES = 9
+MAX_LINES = 16
+MAX_LIST_LINES = 16
 TOP_CHUNKS = 4
 LEAD_BONUS = 0.08
 PRIMARY_LINES = 4
@@ -278,7 +278,12 @@ def _take_groups(
             continue  # a lead-in alone promises a list it does not show
         group = _with_context(snap, chunk, u, as_list)
         first = not taken and not picker.lines
-        if not picker.add(chunk, group, score) and first:
+        if not picker.add(chunk, group, score) and len(group) > 3 and snap.unit_lists[u] >= 0:
+            # A list longer than the budget: its lead-in and as many items as fit, in order.
+            for end in range(len(group) - 1, 2, -1):
+                if picker.add(chunk, group[:end], score):
+                    break
+        if not any(p == u for _, p, _ in picker.lines) and first:
             # Too long with its context: the line alone, cut to the budget if it must be.
             alone = group[: group.index(u) + 1][-2:]
             if not picker.add(chunk, alone, score):
