@@ -256,3 +256,12 @@ async def test_saved_state_survives_a_new_app(
         await other.close()
     clock.advance(days=1)
     _ = timedelta
+
+
+async def test_where_to_start_points_an_enrolled_learner_at_today(app):
+    before = await say(app, "where do I start?")
+    assert "The recommended learning order" in before and "Send /start" in before
+    await say(app, "/start part-time")
+    after = await say(app, "where do I start?")
+    assert "The recommended learning order" in after
+    assert "send /today to see today's task" in after and "Send /start" not in after
