@@ -67,6 +67,12 @@ def _fallback_title(path: Path, body: str) -> str:
     return "Untitled document"
 
 
+_KIND_NAMES = {
+    "markdown": "Markdown document",
+    "text": "text document",
+    "html": "HTML page",
+    "pdf": "PDF",
+}
 # Programs and archives renamed to a document type: refused by content, whatever the name.
 PROGRAM_MAGIC = (b"MZ", b"\x7fELF", b"\xca\xfe\xba\xbe", b"\xcf\xfa\xed\xfe", b"PK\x03\x04", b"#!")
 
@@ -79,7 +85,8 @@ def _check_bytes(path: Path, data: bytes, limit: int) -> None:
     if not data.strip():
         raise LoadError("empty file")
     if data.startswith(PROGRAM_MAGIC):
-        raise LoadError("a program or an archive, not a document (checked by its content)")
+        kind = _KIND_NAMES.get(SUPPORTED_SUFFIXES.get(path.suffix.lower(), ""), "document")
+        raise LoadError(f"a program or an archive, not a {kind} (checked by its content)")
 
 
 def _decode_text(data: bytes) -> str:
