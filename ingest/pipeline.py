@@ -332,7 +332,7 @@ def _build_version(
                 )
         manifest.docs.update(keep)
 
-    # 2. New and changed documents: embed chunks and units with sentence-transformers.
+    # 2. New and changed documents: embed chunks and units (ONNX export of the model).
     all_chunks = [c for _, chunks, _, _ in fresh for c in chunks]
     if all_chunks:
         if progress:
@@ -341,16 +341,16 @@ def _build_version(
         if progress:
             progress("loading embedding model", 1, 1)
         unit_rows = [(c, i, u) for c in all_chunks for i, u in enumerate(c.units)]
-        total = len(all_chunks) + len(unit_rows)
-        done = 0
-        step = 128
+        texts = [c.embed_text for c in all_chunks] + [u for _, _, u in unit_rows]
+        vecs = _encode_all(encoder, texts, progress)
+        chunk_vecs, unit_vecs = vecs[: len(all_chunks)], vecs[len(all_chunks) :]
+        step = 512
         for i in range(0, len(all_chunks), step):
             part = all_chunks[i : i + step]
-            vecs = encoder.encode([c.embed_text for c in part])
             chunk_col.add(
                 ids=[c.id for c in part],
                 documents=[c.text for c in part],
-                embeddings=vecs.tolist(),
+                embeddings=chunk_vecs[i : i + step],
                 metadatas=[
                     {
                         "source": c.source,
@@ -364,16 +364,12 @@ def _build_version(
                     for c in part
                 ],
             )
-            done += len(part)
-            if progress:
-                progress("embedding chunks and sentences", done, total)
-        for i in range(0, len(unit_rows), step * 2):
-            part = unit_rows[i : i + step * 2]
-            vecs = encoder.encode([u for _, _, u in part])
+        for i in range(0, len(unit_rows), step):
+            part = unit_rows[i : i + step]
             unit_col.add(
                 ids=[f"{c.id}-{j}" for c, j, _ in part],
                 documents=[u for _, _, u in part],
-                embeddings=vecs.tolist(),
+                embeddings=unit_vecs[i : i + step],
                 metadatas=[
                     {
                         "chunk_id": c.id,
@@ -385,9 +381,6 @@ def _build_version(
                     for c, j, _ in part
                 ],
             )
-            done += len(part)
-            if progress:
-                progress("embedding chunks and sentences", done, total)
         report.chunks_embedded = len(all_chunks)
     now = _now()
     for source, chunks, kind, _ in fresh:
@@ -408,6 +401,22 @@ def _build_version(
             f"new index is incomplete ({chunk_col.count()}/{want_chunks} chunks, "
             f"{unit_col.count()}/{want_units} units); the previous index keeps serving"
         )
+
+
+def _encode_all(encoder, texts: list[str], progress: Progress | None):
+    """Every text embedded, shortest first across the whole run (less padding than batching
+    chunks and sentences apart), in slices so progress can be shown."""
+    import numpy as np
+
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    out = np.zeros((len(texts), encoder.dim), dtype=np.float32)
+    slice_size = 512
+    for start in range(0, len(order), slice_size):
+        idx = order[start : start + slice_size]
+        out[idx] = encoder.encode([texts[i] for i in idx])
+        if progress:
+            progress("embedding chunks and sentences", start + len(idx), len(texts))
+    return out
 
 
 def _drop_old_versions(client, keep_from: int) -> None:
