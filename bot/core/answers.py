@@ -395,6 +395,7 @@ class Answerer:
     def __init__(self, retriever: Retriever, max_chars: int = 1000) -> None:
         self.retriever = retriever
         self.max_chars = max_chars
+        self._route_cache: tuple[int, Hit | None] | None = None
 
     def _covered(self, question: str) -> bool:
         res = self.retriever.search(question, k=TOP_CHUNKS + 2)
@@ -432,12 +433,24 @@ class Answerer:
     def answer_learning_order(self, question: str) -> Answer:
         """'Where do I start?': the roadmap's learning-order section, when it has one."""
         t0 = time.perf_counter()
-        route = self.retriever.search(LEARNING_ORDER_QUERY, k=1)
-        if not route.hits or route.hits[0].fused < LEARNING_ORDER_MIN:
+        section = self._learning_order_section()
+        if section is None:
             return self.answer(question)
         res = self.retriever.search(question, k=TOP_CHUNKS + 2)
-        info = {"route": "learning_order", "fused": round(route.hits[0].fused, 4)}
-        return self._quote(question, res, route.hits[:1], info, t0)
+        info = {"route": "learning_order", "fused": round(section.fused, 4)}
+        return self._quote(question, res, [section], info, t0)
+
+    def _learning_order_section(self) -> Hit | None:
+        """The index's learning-order section, looked up once per index version."""
+        snap = self.retriever.current()
+        cached = self._route_cache
+        if cached is None or cached[0] != snap.version:
+            route = self.retriever.search(LEARNING_ORDER_QUERY, k=1)
+            hit = (
+                route.hits[0] if route.hits and route.hits[0].fused >= LEARNING_ORDER_MIN else None
+            )
+            cached = self._route_cache = (route.snapshot.version, hit)
+        return cached[1]
 
     def _quote(self, question: str, res, hits: list[Hit], info: dict, t0: float) -> Answer:
         snap = res.snapshot
