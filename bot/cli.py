@@ -292,14 +292,18 @@ async def _serve_platforms(settings: Settings) -> int:
     return 0
 
 
+DEFAULT_HTTP_HOST = "127.0.0.1"
+
+
 async def start_ops_server(app):  # type: ignore[no-untyped-def]
-    """/healthz, /readyz and /metrics on MLBOT_HTTP_PORT (default 8080; "off" disables)."""
+    """/healthz, /readyz and /metrics on MLBOT_HTTP_HOST:MLBOT_HTTP_PORT (default
+    127.0.0.1:8080, so /metrics is not open to the network unless asked; "off" disables)."""
     from bot.ops.http import OpsServer
 
     port = os.environ.get("MLBOT_HTTP_PORT", "8080").strip().lower()
     if port in ("off", "none", ""):
         return None
-    server = OpsServer(app, os.environ.get("MLBOT_HTTP_HOST", "0.0.0.0"), int(port))
+    server = OpsServer(app, os.environ.get("MLBOT_HTTP_HOST", DEFAULT_HTTP_HOST), int(port))
     try:
         await server.start()
     except OSError as exc:

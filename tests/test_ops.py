@@ -89,3 +89,16 @@ def test_json_log_lines():
     assert (
         line["level"] == "INFO" and line["logger"] == "mlbot.audit" and line["message"] == "admin x"
     )
+
+
+async def test_the_health_server_listens_on_loopback_unless_configured(app, monkeypatch):
+    from bot.cli import start_ops_server
+
+    monkeypatch.setenv("MLBOT_HTTP_PORT", "0")
+    monkeypatch.delenv("MLBOT_HTTP_HOST", raising=False)
+    server = await start_ops_server(app)
+    try:
+        assert server.host == "127.0.0.1"
+        assert (await get(server.port, "/healthz"))[0] == 200
+    finally:
+        await server.stop()

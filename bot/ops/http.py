@@ -14,7 +14,7 @@ log = logging.getLogger(__name__)
 
 
 class OpsServer:
-    def __init__(self, app, host: str = "0.0.0.0", port: int = 8080) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, app, host: str = "127.0.0.1", port: int = 8080) -> None:  # type: ignore[no-untyped-def]
         self.app = app
         self.host = host
         self.port = port
