@@ -354,6 +354,17 @@ async def test_uploads_and_refusals_through_the_discord_fake(admin_app):
         await admin_app.queue.join()
         report = [m for m in fake.messages if "Re-ingest finished" in (m["content"] or "")]
         assert report and "1 added" in report[0]["content"]
+        # A document option cannot smuggle in the confirmation: only the confirm option can.
+        iid = await fake.slash(
+            "admin",
+            {"action": "remove", "document": "17-trends.md confirm"},
+            user_id=admin_id,
+            guild=False,
+        )
+        await fake.wait_for(lambda: fake.followups(iid) or None)
+        asked = "\n".join(m["content"] or "" for m in fake.followups(iid))
+        assert "Send /admin remove 17-trends.md confirm" in asked
+        assert (admin_app.settings.knowledge_dir / "17-trends.md").exists()
         assert fake.interaction_deadlines(3.0) == [] and fake.check_allowed_mentions() == []
     finally:
         await adapter.stop()

@@ -393,7 +393,9 @@ class DiscordAdapter:
             confirm: bool = False,
             file: discord.Attachment | None = None,
         ) -> None:
-            parts = ["/admin", action, document or "", "confirm" if confirm else ""]
+            # One option is one argument: a document value cannot add words such as "confirm".
+            doc = (document or "").split()[0] if (document or "").split() else ""
+            parts = ["/admin", action, doc, "confirm" if confirm else ""]
             files: tuple[Attachment, ...] = ()
             if file is not None:
                 await interaction.response.defer(thinking=True)  # downloading may take a moment
