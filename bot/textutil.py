@@ -8,6 +8,13 @@ import unicodedata
 
 # How a citation joins a document title and its heading path: "Math for ML › Linear algebra".
 SECTION_SEP = " › "
+
+
+def section_label(title: str, section: str) -> str:
+    """How a passage is named in citations and embedded: "Math for ML › Linear algebra"."""
+    return f"{title}{SECTION_SEP}{section}" if section else title
+
+
 # The section name given to text before a document's first heading.
 INTRO_SECTION = "Overview"
 

@@ -11,7 +11,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from bot.textutil import INTRO_SECTION, SECTION_SEP
+from bot.textutil import INTRO_SECTION, SECTION_SEP, section_label
 from ingest.loaders import LoadedDoc
 
 MAX_CHUNK_CHARS = 1600
@@ -34,13 +34,12 @@ class Chunk:
     chunk_hash: str
     position: int
     units: tuple[str, ...]
-    unit_kinds: tuple[str, ...] = ()
-    unit_lists: tuple[int, ...] = ()
+    unit_kinds: tuple[str, ...]  # Unit.kind of each unit
+    unit_lists: tuple[int, ...]  # Unit.list of each unit
 
     @property
     def embed_text(self) -> str:
-        head = f"{self.title}{SECTION_SEP}{self.section}" if self.section else self.title
-        return f"{head}\n{self.text}"
+        return f"{section_label(self.title, self.section)}\n{self.text}"
 
 
 def plain_inline(text: str) -> str:
@@ -59,13 +58,9 @@ class Unit:
     list: int = -1
 
 
-def split_units(body: str) -> list[str]:
-    """Sentences and bullet items of a section body, in order; code blocks are not quoted."""
-    return [u.text for u in parse_units(body)]
-
-
 def parse_units(body: str) -> list[Unit]:
-    """Sentences, lead-ins and list items of a section body, with the lists they form."""
+    """Sentences, lead-ins and list items of a section body, in order, with the lists they
+    form; code blocks are not quoted."""
     raw: list[tuple[str, bool]] = []  # (text, is_item)
     para: list[str] = []
     in_code = False

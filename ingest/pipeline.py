@@ -21,7 +21,7 @@ from pathlib import Path
 
 from bot.config import Settings
 from bot.retrieval.chroma import collection_names, open_chroma, version_of
-from bot.retrieval.embedding import load_document_encoder, model_key, resolve_model
+from bot.retrieval.embedding import load_encoder, model_key, resolve_model
 from bot.retrieval.manifest import ChromaManifestStore, DocEntry, FileManifestStore, Manifest
 from ingest.chunking import Chunk, chunk_document
 from ingest.loaders import LoadError, content_hash, discover, parse_bytes, read_checked
@@ -337,7 +337,7 @@ def _build_version(
     if all_chunks:
         if progress:
             progress("loading embedding model", 0, 1)
-        encoder = load_document_encoder(model, settings.cache_dir)
+        encoder = load_encoder(model, str(settings.cache_dir))
         if progress:
             progress("loading embedding model", 1, 1)
         unit_rows = [(c, i, u) for c in all_chunks for i, u in enumerate(c.units)]
@@ -375,8 +375,8 @@ def _build_version(
                         "chunk_id": c.id,
                         "position": j,
                         "source": c.source,
-                        "kind": c.unit_kinds[j] if c.unit_kinds else "text",
-                        "list": c.unit_lists[j] if c.unit_lists else -1,
+                        "kind": c.unit_kinds[j],
+                        "list": c.unit_lists[j],
                     }
                     for c, j, _ in part
                 ],

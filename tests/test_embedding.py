@@ -8,7 +8,7 @@ import numpy as np
 from bot.retrieval.embedding import (
     DocumentEncoder,
     OnnxQueryEncoder,
-    load_document_encoder,
+    load_encoder,
     resolve_model,
 )
 from tests.corpora import KNOWLEDGE
@@ -16,7 +16,7 @@ from tests.corpora import KNOWLEDGE
 
 def test_batched_onnx_document_vectors_match_sentence_transformers(kb_settings):
     model = resolve_model(kb_settings.embed_model)
-    onnx = load_document_encoder(model, kb_settings.cache_dir)
+    onnx = load_encoder(model, str(kb_settings.cache_dir))
     assert isinstance(onnx, OnnxQueryEncoder)
     text = (KNOWLEDGE / "04-math.md").read_text()
     # Short lines and a long one (over the model's 256 tokens) in the same call.

@@ -15,9 +15,9 @@ import numpy as np
 
 from bot.core.routing import LEARNING_ORDER_QUERY, asks_learning_order
 from bot.retrieval.retriever import Retriever
-from bot.retrieval.search import UNIT_WEIGHT, Hit, Mode
+from bot.retrieval.search import Hit, Mode, mix
 from bot.retrieval.snapshot import IndexSnapshot
-from bot.textutil import SECTION_SEP, terms
+from bot.textutil import SECTION_SEP, section_label, terms
 
 # Calibrated on corpus (a) only (knowledge/ and tests/data): the highest off-topic question
 # there scores 0.335 on the mixed score, the lowest covered one 0.373; corpora (b) and (c) in
@@ -47,7 +47,7 @@ class Citation:
 
     @property
     def label(self) -> str:
-        return f"{self.title}{SECTION_SEP}{self.section}" if self.section else self.title
+        return section_label(self.title, self.section)
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ def is_covered(hits: list[Hit], qterms: list[str], snap: IndexSnapshot) -> tuple
         return False, {"reason": "no hits"}
     best_dense = max(h.dense for h in hits)
     best_unit = max(h.unit for h in hits)
-    mixed = max((1 - UNIT_WEIGHT) * h.dense + UNIT_WEIGHT * h.unit for h in hits)
+    mixed = max(mix(h.dense, h.unit) for h in hits)
     evidence = keyword_evidence(qterms, snap, hits[0])
     info = {
         "best_dense": round(best_dense, 4),
@@ -190,33 +190,18 @@ class _Picker:
         return any(float(vecs[u] @ vecs[p]) > 0.93 for _, p, _ in self.lines)
 
 
-_LIST_WORDS = (
-    r"list|examples?|ideas|tips|steps|ways|options|skills|tools|topics|projects|resources|"
-    r"courses|books|sites|websites|libraries|frameworks|languages|areas|subjects|types|kinds|"
-    r"strategies|mistakes|roles|jobs|certifications|certs|platforms|algorithms|models|metrics"
-)
-_LIST_QUESTION = re.compile(rf"\b(?:{_LIST_WORDS})\b", re.I)
-
-
-def wants_list(question: str) -> bool:
-    """'which projects…', 'what topics…', 'list the tools…': the answer is a whole list."""
-    return bool(_LIST_QUESTION.search(question))
-
-
 def _quotable(snap: IndexSnapshot, u: int) -> bool:
     return not snap.unit_texts[u].rstrip().endswith("?")
 
 
-def _with_context(snap: IndexSnapshot, chunk: int, u: int, as_list: bool) -> list[int]:
-    """The unit with what it needs to make sense: its whole list (lead-in first) when a list
-    is asked for, the sentence it refers back to, the sentence that explains a term it
+def _with_context(snap: IndexSnapshot, chunk: int, u: int) -> list[int]:
+    """The unit with what it needs to make sense: its whole list (lead-in first) when it is
+    part of one, the sentence it refers back to, the sentence that explains a term it
     introduces. A lead-in is never quoted with just one of its items."""
     members = snap.chunks[chunk].units
     lst = int(snap.unit_lists[u])
     if lst >= 0:
-        if as_list:
-            return [m for m in members if int(snap.unit_lists[m]) == lst][:MAX_LIST_LINES]
-        return [u]
+        return [m for m in members if int(snap.unit_lists[m]) == lst][:MAX_LIST_LINES]
     group = [u]
     prev, nxt = u - 1, u + 1
     if _refers_back(snap.unit_texts[u]) and prev in members and _quotable(snap, prev):
@@ -237,7 +222,7 @@ def _opening_if_heading_matches(snap: IndexSnapshot, chunk: int, qset: set[str])
     words ("what math do I need?" -> "Which math do I need?"), else None. Sections state their
     point first, and the sentence most similar to the question is often a side remark."""
     info = snap.chunks[chunk]
-    if not qset or not info.section or not info.units or info.units[0] != _first_unit(snap, chunk):
+    if not qset or not info.section or not info.units or _continues_section(snap, chunk):
         return None
     last = info.section.split(SECTION_SEP)[-1]
     heading = set(terms(last))
@@ -250,12 +235,12 @@ def _opening_if_heading_matches(snap: IndexSnapshot, chunk: int, qset: set[str])
     return next((u for u in info.units if _quotable(snap, u)), None)
 
 
-def _first_unit(snap: IndexSnapshot, chunk: int) -> int:
-    """A section cut into several chunks starts only in its first chunk."""
-    info = snap.chunks[chunk]
-    if chunk > 0 and snap.chunks[chunk - 1].section == info.section:
-        return -1
-    return info.units[0]
+def _continues_section(snap: IndexSnapshot, chunk: int) -> bool:
+    """A later part of a section cut into several chunks (the section starts only once)."""
+    if chunk == 0:
+        return False
+    prev, cur = snap.chunks[chunk - 1], snap.chunks[chunk]
+    return (prev.source, prev.section) == (cur.source, cur.section)
 
 
 def _take_groups(
@@ -265,7 +250,6 @@ def _take_groups(
     qvec: np.ndarray,
     qset: set[str],
     limit: int,
-    as_list: bool,
 ) -> None:
     """The chunk's best lines, each with its context, best first, up to `limit` groups."""
     taken = 0
@@ -274,16 +258,14 @@ def _take_groups(
             break
         if picker.has(u) or picker.near_duplicate(u):
             continue
-        if snap.unit_kinds[u] == "lead" and not as_list:
-            continue  # a lead-in alone promises a list it does not show
-        group = _with_context(snap, chunk, u, as_list)
+        group = _with_context(snap, chunk, u)
         first = not taken and not picker.lines
         if not picker.add(chunk, group, score) and len(group) > 3 and snap.unit_lists[u] >= 0:
             # A list longer than the budget: its lead-in and as many items as fit, in order.
             for end in range(len(group) - 1, 2, -1):
                 if picker.add(chunk, group[:end], score):
                     break
-        if not any(p == u for _, p, _ in picker.lines) and first:
+        if first and not picker.has(u):
             # Too long with its context: the line alone, cut to the budget if it must be.
             alone = group[: group.index(u) + 1][-2:]
             if not picker.add(chunk, alone, score):
@@ -297,7 +279,6 @@ def _select_units(
     qvec: np.ndarray,
     qterms: list[str],
     max_chars: int,
-    as_list: bool = False,
 ) -> list[tuple[int, int, float]]:
     """(chunk, unit, score) in reply order: the line that answers best first, with its context
     (a whole list, a referent), then the section's next best lines, then close runners-up."""
@@ -306,16 +287,16 @@ def _select_units(
     top = hits[0]
     opening = _opening_if_heading_matches(snap, top.chunk, qset)
     if opening is not None:  # the question is the section's heading: its point comes first
-        picker.add(top.chunk, _with_context(snap, top.chunk, opening, as_list), 1.0)
+        picker.add(top.chunk, _with_context(snap, top.chunk, opening), 1.0)
     tie = len(hits) > 1 and hits[1].fused >= top.fused - TIE_GAP
-    _take_groups(snap, picker, top.chunk, qvec, qset, 2 if tie else PRIMARY_LINES, as_list)
+    _take_groups(snap, picker, top.chunk, qvec, qset, 2 if tie else PRIMARY_LINES)
     sources = 1
     for h in hits[1:TOP_CHUNKS]:
         if sources >= MAX_SOURCES or h.fused < top.fused - RUNNER_UP_GAP:
             continue
         before = len(picker.lines)
         if h.fused >= top.fused - TIE_GAP:  # a tie: the runner-up may hold the answer as well
-            _take_groups(snap, picker, h.chunk, qvec, qset, 2, as_list)
+            _take_groups(snap, picker, h.chunk, qvec, qset, 2)
         else:
             for score, u in _unit_scores(snap, h.chunk, qvec, qset)[:1]:
                 if not picker.near_duplicate(u):
@@ -418,7 +399,8 @@ class Answerer:
         if not covered:
             nearby: tuple[str, ...] = ()
             if res.hits and info.get("mixed", 0) >= MIN_MIXED - NEARBY_MARGIN:
-                nearby = tuple(dict.fromkeys(_label(snap, h.chunk) for h in res.hits[:MAX_SOURCES]))
+                top = [snap.chunks[h.chunk] for h in res.hits[:MAX_SOURCES]]
+                nearby = tuple(dict.fromkeys(section_label(c.title, c.section) for c in top))
             return Answer(
                 question,
                 False,
@@ -454,7 +436,7 @@ class Answerer:
 
     def _quote(self, question: str, res, hits: list[Hit], info: dict, t0: float) -> Answer:
         snap = res.snapshot
-        picked = _select_units(snap, hits, res.qvec, res.qterms, self.max_chars, True)
+        picked = _select_units(snap, hits, res.qvec, res.qterms, self.max_chars)
         lines, sources = _cite(
             snap, picked, {h.chunk: h for h in [*hits, *res.hits]}, self.max_chars
         )
@@ -467,8 +449,3 @@ class Answerer:
             index_version=snap.version,
             debug=info,
         )
-
-
-def _label(snap: IndexSnapshot, chunk: int) -> str:
-    c = snap.chunks[chunk]
-    return f"{c.title}{SECTION_SEP}{c.section}" if c.section else c.title

@@ -59,9 +59,13 @@ def model_key(model: str) -> str:
 
 
 class QueryEncoder(Protocol):
+    """Questions one at a time (serving) and documents in bulk (ingest)."""
+
     dim: int
 
     def encode_query(self, text: str) -> np.ndarray: ...
+
+    def encode(self, texts: list[str]) -> np.ndarray: ...
 
 
 @functools.lru_cache(maxsize=4)
@@ -117,7 +121,6 @@ class OnnxQueryEncoder:
         opts.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
         opts.log_severity_level = 3
         opts.enable_cpu_mem_arena = False  # batches vary in shape; an arena keeps the largest
-        self._max_len = int(meta.get("max_seq_length", 256))
         self._session = ort.InferenceSession(
             str(folder / "model.onnx"), opts, providers=["CPUExecutionProvider"]
         )
@@ -268,7 +271,7 @@ def _export(model: str, model_dir: Path, target: Path) -> Path | None:
 
 
 @functools.lru_cache(maxsize=4)
-def load_encoder(model: str, cache_dir: str):
+def load_encoder(model: str, cache_dir: str) -> QueryEncoder:
     """The fastest faithful encoder, for questions and (at ingest) documents: the verified
     ONNX export (made on first use, which needs sentence-transformers once), or
     sentence-transformers itself when the model cannot be exported."""
@@ -279,11 +282,3 @@ def load_encoder(model: str, cache_dir: str):
         except Exception as exc:
             log.warning("cannot load the ONNX encoder (%s); using sentence-transformers", exc)
     return DocumentEncoder(model)
-
-
-def load_query_encoder(model: str, cache_dir: str) -> QueryEncoder:
-    return load_encoder(model, str(cache_dir))
-
-
-def load_document_encoder(model: str, cache_dir: Path | str):
-    return load_encoder(model, str(cache_dir))

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.config import Settings
-from bot.retrieval.embedding import QueryEncoder, load_query_encoder, resolve_model
+from bot.retrieval.embedding import QueryEncoder, load_encoder, resolve_model
 from bot.retrieval.manifest import ChromaManifestStore, FileManifestStore
 from bot.retrieval.search import Hit, Mode, search
 from bot.retrieval.snapshot import IndexSnapshot
@@ -26,7 +26,6 @@ class SearchResult:
     hits: list[Hit]
     qvec: np.ndarray
     qterms: list[str]
-    query: str = ""  # the question as searched: misspelled words corrected
 
 
 class Retriever:
@@ -89,7 +88,7 @@ class Retriever:
     def encoder(self) -> QueryEncoder:
         if self._encoder is None:
             model = self.current().manifest.model or resolve_model(self.settings.embed_model)
-            self._encoder = load_query_encoder(model, str(self.settings.cache_dir))
+            self._encoder = load_encoder(model, str(self.settings.cache_dir))
         return self._encoder
 
     def search(self, question: str, k: int = 5, mode: Mode = "hybrid") -> SearchResult:
@@ -97,5 +96,4 @@ class Retriever:
         query, _ = snap.speller.correct(without_symbols(question) or question)
         qvec = self.encoder().encode_query(query)
         qterms = terms(query)
-        hits = search(snap, qvec, qterms, k=k, mode=mode)
-        return SearchResult(snap, hits, qvec, qterms, query)
+        return SearchResult(snap, search(snap, qvec, qterms, k=k, mode=mode), qvec, qterms)

@@ -25,6 +25,12 @@ INTRO_PENALTY = 0.05
 UNIT_WEIGHT = 0.3
 
 
+def mix(dense, unit):
+    """A chunk's dense score: its own cosine and its best sentence's, weighted (arrays or
+    floats alike); used by search for ranking and by the answerer for coverage."""
+    return (1 - UNIT_WEIGHT) * dense + UNIT_WEIGHT * unit
+
+
 @dataclass(frozen=True)
 class Hit:
     chunk: int
@@ -43,7 +49,7 @@ def search(
     unit = snap.best_unit_sims(qvec)
     keyword = snap.bm25.scores(qterms)
     top_kw = float(keyword.max())
-    mixed = (1 - UNIT_WEIGHT) * dense + UNIT_WEIGHT * unit
+    mixed = mix(dense, unit)
     if mode == "dense":
         fused = mixed
     elif mode == "keyword":

@@ -55,8 +55,8 @@ class IndexSnapshot:
         unit_texts: list[str],
         unit_chunk: np.ndarray,
         unit_vecs: np.ndarray,
-        unit_kinds: list[str] | None = None,
-        unit_lists: np.ndarray | None = None,
+        unit_kinds: list[str],
+        unit_lists: np.ndarray,
     ) -> None:
         self.manifest = manifest
         self.version = manifest.version
@@ -65,11 +65,8 @@ class IndexSnapshot:
         self.unit_texts = unit_texts
         self.unit_chunk = unit_chunk
         self.unit_vecs = unit_vecs
-        # "text", "lead" or "item"; unit_lists: the lead-in or first item of a unit's list, -1.
-        self.unit_kinds = unit_kinds or ["text"] * len(unit_texts)
-        self.unit_lists = (
-            unit_lists if unit_lists is not None else np.full(len(unit_texts), -1, np.int64)
-        )
+        self.unit_kinds = unit_kinds  # "text", "lead" or "item"
+        self.unit_lists = unit_lists  # index of the unit's list's lead-in or first item, or -1
         self.unit_terms = [frozenset(terms(t)) for t in unit_texts]
         self.bm25_terms = [terms(f"{c.title} {c.section} {c.section} {c.text}") for c in chunks]
         self.bm25 = BM25(self.bm25_terms)
