@@ -132,14 +132,7 @@ def _emit_block(block: list[str], nxt: list[str] | None, out: _Out) -> None:
             out.heading(line)
         elif BULLET.match(line):
             out.item(BULLET.match(line).group(1))  # type: ignore[union-attr]
-        elif (
-            has_next
-            and (is_title_like(line) or _is_question_heading(line, nxt))
-            or has_next
-            and _is_label(line)
-            and nxt
-            and BULLET.match(nxt[0])
-        ):
+        elif nxt is not None and _heads_next_block(line, nxt):
             out.heading(line)
         else:
             out.para(line)
@@ -153,13 +146,22 @@ def _emit_block(block: list[str], nxt: list[str] | None, out: _Out) -> None:
     _emit_lines(block, out)
 
 
-def _is_question_heading(line: str, nxt: list[str] | None) -> bool:
+def _heads_next_block(line: str, nxt: list[str]) -> bool:
+    """A line alone heads the block after it: a title-like line, a question answered
+    below it, or a short label ("Key skills:") over a list."""
+    return (
+        is_title_like(line)
+        or _is_question_heading(line, nxt)
+        or (_is_label(line) and bool(BULLET.match(nxt[0])))
+    )
+
+
+def _is_question_heading(line: str, nxt: list[str]) -> bool:
     """'Do I need a degree?' on its own line, followed by its answer."""
     return (
         line.endswith("?")
         and len(line) <= 80
         and len(_words(line)) <= 12
-        and nxt is not None
         and not nxt[0].strip().endswith("?")
     )
 

@@ -50,6 +50,13 @@ class Who:
     name: str | None = None
 
 
+def _by_identity(stmt, platform: str, user_id: str):  # type: ignore[no-untyped-def]
+    """A select over learners narrowed to the one behind a platform account."""
+    return stmt.join(Identity, Identity.learner_id == Learner.id).where(
+        Identity.platform == platform, Identity.platform_user_id == user_id
+    )
+
+
 class LearningService:
     def __init__(
         self,
@@ -65,11 +72,7 @@ class LearningService:
 
     # -- identities --------------------------------------------------------------------
     async def find_learner(self, s: AsyncSession, who: Who) -> Learner | None:
-        row = await s.execute(
-            select(Learner)
-            .join(Identity, Identity.learner_id == Learner.id)
-            .where(Identity.platform == who.platform, Identity.platform_user_id == who.user_id)
-        )
+        row = await s.execute(_by_identity(select(Learner), who.platform, who.user_id))
         learner = row.scalar_one_or_none()
         if learner is not None:
             await s.execute(
@@ -82,11 +85,7 @@ class LearningService:
     async def is_enrolled(self, platform: str, user_id: str) -> bool:
         """Whether this person follows a plan (reads only; used to tailor answers)."""
         async with self.db.sessions() as s:
-            row = await s.execute(
-                select(Learner.track)
-                .join(Identity, Identity.learner_id == Learner.id)
-                .where(Identity.platform == platform, Identity.platform_user_id == user_id)
-            )
+            row = await s.execute(_by_identity(select(Learner.track), platform, user_id))
             return bool(row.scalar_one_or_none())
 
     async def get_or_create(self, s: AsyncSession, who: Who) -> tuple[Learner, bool]:
@@ -127,13 +126,8 @@ class LearningService:
         """
         async with self.db.sessions() as s:
             row = await s.execute(
-                select(Learner)
-                .join(Identity, Identity.learner_id == Learner.id)
-                .where(
-                    Identity.platform == who.platform,
-                    Identity.platform_user_id == who.user_id,
-                    Learner.notice.is_not(None),
-                    Learner.notice != "",
+                _by_identity(select(Learner), who.platform, who.user_id).where(
+                    Learner.notice.is_not(None), Learner.notice != ""
                 )
             )
             learner = row.scalar_one_or_none()

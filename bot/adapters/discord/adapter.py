@@ -394,7 +394,7 @@ class DiscordAdapter:
             file: discord.Attachment | None = None,
         ) -> None:
             # One option is one argument: a document value cannot add words such as "confirm".
-            doc = (document or "").split()[0] if (document or "").split() else ""
+            doc = next(iter((document or "").split()), "")
             parts = ["/admin", action, doc, "confirm" if confirm else ""]
             files: tuple[Attachment, ...] = ()
             if file is not None:
