@@ -17,7 +17,7 @@ import yaml
 from ingest.structure import drop_noise, is_noise, split_title, structure_text
 
 # Bump when parsing or chunking changes, so every document is re-embedded once.
-PARSER_VERSION = "8"
+PARSER_VERSION = "9"
 
 TEXT_SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".txt": "text"}
 HTML_SUFFIXES = {".html": "html", ".htm": "html"}
@@ -201,9 +201,8 @@ def _load_pdf(path: Path, data: bytes) -> tuple[str, list[str], str]:
         raise LoadError("no text could be extracted from the PDF (is it a scanned image?)")
     found, rest = split_title(pdf.text)
     title = pdf.title or found
-    body = structure_text(rest if found and not pdf.title else pdf.text)
-    if title:  # the first heading repeats the title
-        body = re.sub(rf"\A\s*## {re.escape(title)}\s*\n", "", body)
+    # The first line is the title unless the metadata names another one.
+    body = structure_text(rest if found and found == title else pdf.text)
     return title, [], body
 
 

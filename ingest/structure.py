@@ -206,18 +206,19 @@ def _emit_lines(lines: list[str], out: _Out) -> None:
 
 
 def split_title(text: str) -> tuple[str, str]:
-    """(title, rest) when the first non-noise line reads as a title, else ("", text)."""
+    """(title, rest) when the first non-noise line is a heading or reads as a title, else
+    ("", text)."""
     lines = text.split("\n")
     for i, line in enumerate(lines):
         s = line.strip()
         if not s or is_noise(s):
             continue
-        if _MD_HEADING.match(s):
-            return "", text
-        plain = s.lstrip("#").strip()
-        if is_title_like(plain, max_chars=150, max_words=25) or (
-            plain.endswith("?") and len(plain) <= 150
-        ):
+        plain = s.lstrip("#").strip() if _MD_HEADING.match(s) else s
+        if (
+            _MD_HEADING.match(s)
+            or is_title_like(plain, max_chars=150, max_words=25)
+            or (plain.endswith("?") and len(plain) <= 150)
+        ):  # a heading at the top (a PDF's largest line) is the title too
             return plain, "\n".join(lines[i + 1 :])
         return "", text
     return "", text

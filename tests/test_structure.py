@@ -225,3 +225,21 @@ def test_a_list_of_questions_without_marks_is_a_list_not_a_heading():
     md = structure_text(rest)
     assert [ln for ln in md.splitlines() if ln.startswith("## ")] == ["## Skills"]
     assert "- Are predictions made in real time or in batches?" in md.splitlines()
+
+
+def test_pdf_without_metadata_title_takes_its_first_heading_whatever_its_file_name():
+    """Only hash-like names used to reach the first heading; 'career.pdf' was titled 'Career'
+    and its real title became a section."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 18)
+    pdf.multi_cell(0, 10, "Career Paths in Data", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "", 11)
+    pdf.multi_cell(
+        0, 6, "Analysts, engineers and scientists work together.", new_x="LMARGIN", new_y="NEXT"
+    )
+    doc = _doc("career.pdf", bytes(pdf.output()))
+    assert doc.title == "Career Paths in Data"
+    assert {c.section for c in chunk_document(doc)} == {"Overview"}
