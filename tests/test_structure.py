@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from ingest.chunking import chunk_document
 from ingest.loaders import parse_bytes
 from ingest.structure import is_noise, split_title, structure_text
@@ -177,21 +179,6 @@ def test_pdf_headings_by_font_size_and_title_from_metadata():
     )
 
 
-def test_pdf_without_metadata_title_uses_its_first_heading():
-    from fpdf import FPDF
-
-    pdf = FPDF()
-    pdf.add_page()
-    pdf.set_font("Helvetica", "B", 18)
-    pdf.multi_cell(0, 10, "Career Paths in Data", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "", 11)
-    pdf.multi_cell(
-        0, 6, "Analysts, engineers and scientists work together.", new_x="LMARGIN", new_y="NEXT"
-    )
-    doc = _doc("0a1b2c3d4e5f6789.pdf", bytes(pdf.output()))
-    assert doc.title == "Career Paths in Data"
-
-
 def test_chunks_are_size_bounded_for_every_format_and_lists_stay_whole():
     from ingest.chunking import MAX_CHUNK_CHARS
 
@@ -227,7 +214,8 @@ def test_a_list_of_questions_without_marks_is_a_list_not_a_heading():
     assert "- Are predictions made in real time or in batches?" in md.splitlines()
 
 
-def test_pdf_without_metadata_title_takes_its_first_heading_whatever_its_file_name():
+@pytest.mark.parametrize("name", ["0a1b2c3d4e5f6789.pdf", "career.pdf"])
+def test_pdf_without_metadata_title_takes_its_first_heading_whatever_its_file_name(name):
     """Only hash-like names used to reach the first heading; 'career.pdf' was titled 'Career'
     and its real title became a section."""
     from fpdf import FPDF
@@ -240,6 +228,6 @@ def test_pdf_without_metadata_title_takes_its_first_heading_whatever_its_file_na
     pdf.multi_cell(
         0, 6, "Analysts, engineers and scientists work together.", new_x="LMARGIN", new_y="NEXT"
     )
-    doc = _doc("career.pdf", bytes(pdf.output()))
+    doc = _doc(name, bytes(pdf.output()))
     assert doc.title == "Career Paths in Data"
     assert {c.section for c in chunk_document(doc)} == {"Overview"}
