@@ -15,6 +15,7 @@ from bot.learning.commands import register_learning_commands
 from bot.learning.curriculum import Curriculum, SectionRef, load_curriculum_lenient
 from bot.learning.db import Database, open_database
 from bot.learning.groups import GroupService, register_group_aliases, register_group_commands
+from bot.learning.retention import Housekeeping
 from bot.learning.service import LearningService
 from bot.nudges.delivery import Deliverer, DeliveryQueue, Limits
 from bot.nudges.engine import NudgeEngine
@@ -63,6 +64,7 @@ class App:
     queue: DeliveryQueue
     retriever: Retriever
     reingester: Reingester
+    housekeeping: Housekeeping
 
     async def close(self) -> None:
         await self.queue.stop()
@@ -100,4 +102,5 @@ async def build_app(
     core.learning = learning
     reingester = Reingester(settings, learning, queue)
     install_admin(core, learning, reingester)
-    return App(settings, core, db, learning, engine, queue, retriever, reingester)
+    housekeeping = Housekeeping(db, learning.clock, settings.question_retention_days)
+    return App(settings, core, db, learning, engine, queue, retriever, reingester, housekeeping)

@@ -209,6 +209,7 @@ async def _console_session(settings: Settings, *, scheduler: bool) -> int:
                 app.reingester,
                 settings.reingest_time,
                 Leadership(app.db, settings.data_dir),
+                app.housekeeping,
             )
         return await run_console(app.core, outbox=outbox)
     finally:
@@ -272,6 +273,7 @@ async def _serve_platforms(settings: Settings) -> int:
             app.reingester,
             settings.reingest_time,
             Leadership(app.db, settings.data_dir),
+            app.housekeeping,
         )
         print(
             f"mlbot is running ({', '.join(type(a).__name__ for a in adapters)}); "

@@ -41,6 +41,7 @@ class Settings:
     max_upload_bytes: int = 5 * 1024 * 1024
     max_question_chars: int = 1000
     answer_max_chars: int = 1000
+    question_retention_days: int = 90  # the question log is purged daily beyond this
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -73,6 +74,8 @@ class Settings:
             values["max_upload_bytes"] = int(env["MLBOT_MAX_UPLOAD_BYTES"])
         if env.get("MLBOT_MAX_FILE_BYTES"):
             values["max_file_bytes"] = int(env["MLBOT_MAX_FILE_BYTES"])
+        if env.get("MLBOT_QUESTION_RETENTION_DAYS"):
+            values["question_retention_days"] = max(1, int(env["MLBOT_QUESTION_RETENTION_DAYS"]))
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
 

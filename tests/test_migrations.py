@@ -30,7 +30,7 @@ async def test_empty_database_reaches_head(db_url):
     async with db.engine.connect() as conn:
         assert (
             await conn.execute(text("SELECT version_num FROM alembic_version"))
-        ).scalar() == "0004"
+        ).scalar() == "0005"
     await db.close()
 
 
@@ -62,3 +62,19 @@ async def test_database_from_the_first_release_upgrades_with_its_data(db_url):
     assert tuple(row) == ("Europe/Berlin", 5, None) and events == 1
     assert {"processed_events", "audit_log", "questions"} <= await tables(db.engine)
     await db.close()
+
+
+async def test_the_migrations_build_exactly_the_models(db_url):
+    """A model change without its migration (or the reverse) fails here, not in production."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from bot.learning.models import Base
+
+    db = await open_database(db_url)
+    async with db.engine.connect() as conn:
+        diff = await conn.run_sync(
+            lambda c: compare_metadata(MigrationContext.configure(c), Base.metadata)
+        )
+    await db.close()
+    assert diff == []

@@ -555,15 +555,14 @@ def register_learning_commands(
     @reg.command("export", "all your data as a JSON file")
     async def export(req: Request, args: str) -> Reply:
         async with svc.db.sessions() as s:
-            learner = await svc.find_learner(s, who_of(req))
-            if learner is None:
-                return Reply.text("I don't have any data about you yet.")
-            data = await svc.export(s, learner)
+            data = await svc.export(s, who_of(req))
             await s.commit()
-            return Reply(
-                (Paragraph("Here is everything I store about you."),),
-                attachments=(Attachment("mlbot-export.json", data, "application/json"),),
-            )
+        if data is None:
+            return Reply.text("I don't have any data about you yet.")
+        return Reply(
+            (Paragraph("Here is everything I store about you, on every account you linked."),),
+            attachments=(Attachment("mlbot-export.json", data, "application/json"),),
+        )
 
     # -- /forget -----------------------------------------------------------------------
     @reg.command("forget", "delete all your data (asks to confirm)", usage="[confirm]")
@@ -571,7 +570,16 @@ def register_learning_commands(
         async with svc.db.sessions() as s:
             learner = await svc.find_learner(s, who_of(req))
             if learner is None:
-                return Reply.text("I don't have any data about you, so there's nothing to delete.")
+                # No progress or settings to lose, so no confirmation: only questions asked.
+                removed = await svc.forget(s, who_of(req))
+                await s.commit()
+                if not removed:
+                    return Reply.text(
+                        "I don't have any data about you, so there's nothing to delete."
+                    )
+                return Reply.text(
+                    "🗑 Done. I've deleted the questions you asked me and your ratings."
+                )
             now = svc.clock.now()
             asked = learner.forget_requested_at
             if args.strip().lower() == "confirm":
@@ -581,19 +589,20 @@ def register_learning_commands(
                         f"{FORGET_CONFIRM_MINUTES} minutes.",
                         kind="error",
                     )
-                await svc.forget(s, learner)
+                await svc.forget(s, who_of(req))
                 await s.commit()
                 return Reply.text(
-                    "🗑 Done. I've deleted all your data: progress, settings, history "
-                    "and linked accounts. Send /start any time to begin again."
+                    "🗑 Done. I've deleted all your data on every account you linked: progress, "
+                    "settings, history, questions and ratings. Send /start any time to begin again."
                 )
             learner.forget_requested_at = now
             await s.commit()
             return Reply(
                 (
                     Paragraph(
-                        "This deletes everything I store about you: progress, streaks, settings, "
-                        "notes and linked accounts. It cannot be undone. To confirm, send "
+                        "This deletes everything I store about you, on every account you linked: "
+                        "progress, streaks, settings, notes, questions and ratings. It cannot be "
+                        "undone. To confirm, send "
                         f"/forget confirm within {FORGET_CONFIRM_MINUTES} minutes."
                     ),
                 ),

@@ -171,13 +171,14 @@ class GroupDone(Base):
 
 class ProcessedEvent(Base):
     """Platform events already handled (Telegram update ids, button taps): each acts once,
-    even when a platform redelivers it after a restart or a user taps twice."""
+    even when a platform redelivers it after a restart or a user taps twice. The key is a
+    digest, so no user or chat id is stored here; old rows are purged daily."""
 
     __tablename__ = "processed_events"
 
     platform: Mapped[str] = mapped_column(String(20), primary_key=True)
     key: Mapped[str] = mapped_column(String(120), primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
 class AuditEntry(Base):
@@ -193,6 +194,12 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(200))
     result: Mapped[str] = mapped_column(Text)
 
+    # Kept after /forget for accountability, with the person replaced by an anonymous id.
+    __table_args__ = (
+        Index("ix_audit_log_account", "platform", "user_id"),
+        {"info": {"account": ("platform", "user_id"), "anonymise": ("user_id", "user_name")}},
+    )
+
 
 class QuestionLog(Base):
     """Questions asked (text, whether the knowledge covered it) and the asker's 👍/👎."""
@@ -207,3 +214,8 @@ class QuestionLog(Base):
     answered: Mapped[bool] = mapped_column(Boolean)
     top_source: Mapped[str | None] = mapped_column(String(300))
     feedback: Mapped[int | None] = mapped_column(Integer)  # +1 / -1
+
+    __table_args__ = (
+        Index("ix_questions_account", "platform", "user_id"),
+        {"info": {"account": ("platform", "user_id")}},
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
@@ -11,9 +12,11 @@ from bot.learning.models import ProcessedEvent
 
 
 async def first_time(db: Database, platform: str, key: str, now: datetime) -> bool:
-    """True exactly once per (platform, key), across processes and restarts."""
+    """True exactly once per (platform, key), across processes and restarts. Keys name users
+    and chats, so only their digest is stored."""
+    digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
     async with db.sessions() as s:
-        s.add(ProcessedEvent(platform=platform, key=key[:120], created_at=now))
+        s.add(ProcessedEvent(platform=platform, key=digest, created_at=now))
         try:
             await s.commit()
         except IntegrityError:

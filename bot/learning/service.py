@@ -12,20 +12,19 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.learning import privacy
 from bot.learning.clock import Clock
 from bot.learning.curriculum import Curriculum, SectionRef
 from bot.learning.db import Database
 from bot.learning.models import (
-    GroupDone,
     GroupMember,
     Identity,
     Learner,
     LinkCode,
     NudgeSent,
-    StudyGroup,
     TaskEvent,
 )
 from bot.learning.planner import DayPlan, LearnerState, plan_day
@@ -314,52 +313,28 @@ class LearningService:
         await s.delete(source)
 
     # -- export and deletion -----------------------------------------------------------
-    async def export(self, s: AsyncSession, learner: Learner) -> bytes:
-        def row(obj) -> dict:  # type: ignore[no-untyped-def]
-            return {c.key: _jsonable(getattr(obj, c.key)) for c in obj.__table__.columns}
-
-        ids = (await s.execute(select(Identity).where(Identity.learner_id == learner.id))).scalars()
-        events = (
-            await s.execute(
-                select(TaskEvent).where(TaskEvent.learner_id == learner.id).order_by(TaskEvent.at)
-            )
-        ).scalars()
-        nudges = (
-            await s.execute(select(NudgeSent).where(NudgeSent.learner_id == learner.id))
-        ).scalars()
-        groups = (
-            await s.execute(
-                select(StudyGroup).join(GroupMember).where(GroupMember.learner_id == learner.id)
-            )
-        ).scalars()
-        group_done = (
-            await s.execute(select(GroupDone).where(GroupDone.learner_id == learner.id))
-        ).scalars()
+    async def export(self, s: AsyncSession, who: Who) -> bytes | None:
+        """Everything stored about the person behind this account and every account they
+        linked, as JSON; None when nothing is stored."""
+        learner = await self.find_learner(s, who)
+        accounts = await privacy.accounts_of(s, learner, (who.platform, who.user_id))
+        tables = await privacy.collect(s, learner, accounts)
+        if not tables:
+            return None
+        learners = tables.pop(Learner.__tablename__, [])
         data = {
             "exported_at": self.clock.now().isoformat(),
-            "learner": row(learner),
-            "identities": [row(i) for i in ids],
-            "task_events": [row(e) for e in events],
-            "nudges_sent": [row(n) for n in nudges],
-            "study_groups": [row(g) for g in groups],
-            "group_done": [row(d) for d in group_done],
+            "learner": learners[0] if learners else None,
+            **tables,
         }
         return json.dumps(data, indent=2, ensure_ascii=False).encode()
 
-    async def forget(self, s: AsyncSession, learner: Learner) -> None:
-        await s.delete(learner)  # identities, events, nudges, memberships cascade
-        await s.flush()
-
-    async def count_learners(self) -> int:
-        async with self.db.sessions() as s:
-            return int((await s.execute(select(func.count(Learner.id)))).scalar_one())
+    async def forget(self, s: AsyncSession, who: Who) -> int:
+        """Delete everything about the person on every linked account; the caller commits."""
+        learner = await self.find_learner(s, who)
+        accounts = await privacy.accounts_of(s, learner, (who.platform, who.user_id))
+        return await privacy.erase(s, learner, accounts)
 
 
 def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def _jsonable(value: object) -> object:
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    return value

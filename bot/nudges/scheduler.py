@@ -12,10 +12,12 @@ import asyncio
 import logging
 from datetime import UTC, datetime
 
+from bot.learning.retention import Housekeeping
 from bot.nudges.engine import NudgeEngine
 from bot.nudges.leader import Leadership
 
 log = logging.getLogger(__name__)
+HOUSEKEEPING_HOUR = 3  # UTC; purges old question logs and event digests
 
 
 class NudgeScheduler:
@@ -26,8 +28,10 @@ class NudgeScheduler:
         reingester=None,  # type: ignore[no-untyped-def]
         reingest_time: str | None = None,
         leadership: Leadership | None = None,
+        housekeeping: Housekeeping | None = None,
     ) -> None:
         self.engine = engine
+        self.housekeeping = housekeeping
         self.interval_seconds = interval_seconds
         self.reingester = reingester
         self.reingest_time = reingest_time  # "HH:MM" UTC, optional
@@ -95,7 +99,26 @@ class NudgeScheduler:
                 max_instances=1,
                 coalesce=True,
             )
+        if self.housekeeping is not None:
+            self._sched.add_job(
+                self._housekeeping,
+                "cron",
+                hour=HOUSEKEEPING_HOUR,
+                minute=17,
+                id="housekeeping",
+                replace_existing=True,
+                max_instances=1,
+                coalesce=True,
+                next_run_time=datetime.now(UTC),  # and once at start
+            )
         self._sched.start()
+
+    async def _housekeeping(self) -> None:
+        try:
+            if await self.lead():
+                await self.housekeeping.run()
+        except Exception:
+            log.exception("housekeeping failed; it runs again tomorrow")
 
     async def _reingest(self) -> None:
         if not await self.lead():
@@ -131,7 +154,10 @@ async def start_scheduler(
     reingester=None,  # type: ignore[no-untyped-def]
     reingest_time: str | None = None,
     leadership: Leadership | None = None,
+    housekeeping: Housekeeping | None = None,
 ) -> NudgeScheduler:
-    sched = NudgeScheduler(engine, interval_seconds, reingester, reingest_time, leadership)
+    sched = NudgeScheduler(
+        engine, interval_seconds, reingester, reingest_time, leadership, housekeeping
+    )
     await sched.start()
     return sched

@@ -1,0 +1,54 @@
+"""How long the bot keeps what it only needs for a while: the question log (for admins'
+statistics and 👍/👎) and the processed-event digests (for exactly-once handling of
+redelivered platform events). Purged once a day by the scheduler."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import delete
+
+from bot.learning.clock import Clock
+from bot.learning.db import Database
+from bot.learning.models import ProcessedEvent, QuestionLog
+
+# Platforms redeliver within a day (Telegram keeps updates 24 h); a week covers late taps.
+EVENT_DAYS = 7
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Purged:
+    questions: int
+    events: int
+
+
+@dataclass
+class Housekeeping:
+    db: Database
+    clock: Clock
+    question_days: int = 90
+
+    async def run(self) -> Purged:
+        now = self.clock.now()
+        async with self.db.sessions() as s:
+            questions = await s.execute(
+                delete(QuestionLog).where(QuestionLog.at < now - timedelta(days=self.question_days))
+            )
+            events = await s.execute(
+                delete(ProcessedEvent).where(
+                    ProcessedEvent.created_at < now - timedelta(days=EVENT_DAYS)
+                )
+            )
+            await s.commit()
+        purged = Purged(questions.rowcount or 0, events.rowcount or 0)
+        if purged.questions or purged.events:
+            log.info(
+                "housekeeping: purged %d questions older than %d days and %d old event digests",
+                purged.questions,
+                self.question_days,
+                purged.events,
+            )
+        return purged
