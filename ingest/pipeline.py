@@ -25,6 +25,7 @@ from bot.retrieval.embedding import load_encoder, model_key, resolve_model
 from bot.retrieval.manifest import ChromaManifestStore, DocEntry, FileManifestStore, Manifest
 from ingest.chunking import Chunk, chunk_document
 from ingest.loaders import LoadError, content_hash, discover, parse_bytes, read_checked
+from ingest.sweep import Swept, sweep_orphan_segments
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ class IngestReport:
     chunks_total: int = 0
     version: int = 0
     seconds: float = 0.0
+    swept: Swept = field(default_factory=Swept)  # leftover index folders removed
 
     @property
     def docs_total(self) -> int:
@@ -83,6 +85,11 @@ class IngestReport:
             )
         for name, reason in self.docs_failed:
             lines.append(f"  failed: {name}: {reason}")
+        if self.swept.folders:
+            lines.append(
+                f"Cleaned up {self.swept.folders} index folders no version uses "
+                f"({self.swept.bytes / 1e6:.1f} MB)."
+            )
         lines.append(f"Took {self.seconds:.2f} s.")
         return "\n".join(lines)
 
@@ -104,6 +111,7 @@ class IngestReport:
                 "embedded": self.chunks_embedded,
                 "total": self.chunks_total,
             },
+            "swept": {"folders": self.swept.folders, "bytes": self.swept.bytes},
             "seconds": round(self.seconds, 3),
         }
 
@@ -175,13 +183,18 @@ def run_ingest(
         prune = sources is None
     policy = "all" if replace else "gone" if prune else "none"
     with ingest_lock(settings.data_dir):
-        return _run(
+        report = _run(
             settings,
             [Path(s) for s in (sources or [settings.knowledge_dir])],
             progress,
             full,
             policy,
         )
+        if report.version:
+            _drop_other_versions(open_chroma(settings), keep={report.version, report.version - 1})
+        if not settings.uses_chroma_server:
+            report.swept = sweep_orphan_segments(Path(settings.data_dir) / "chroma")
+        return report
 
 
 def _under(source_key: str, roots: list[str]) -> bool:
@@ -279,7 +292,6 @@ def _run(
     manifest = Manifest(version=version, model=model, model_key=key, built_at=_now())
     _build_version(client, old, manifest, keep, fresh, model, settings, progress, report)
     store.write(manifest)  # the atomic switch
-    _drop_old_versions(client, keep_from=version - 1)
     report.version = version
     report.chunks_total = manifest.chunk_count
     report.seconds = time.perf_counter() - t0
@@ -419,11 +431,12 @@ def _encode_all(encoder, texts: list[str], progress: Progress | None):
     return out
 
 
-def _drop_old_versions(client, keep_from: int) -> None:
-    """Delete versions older than the previous one (which readers may still be finishing)."""
+def _drop_other_versions(client, keep: set[int]) -> None:
+    """Delete every version but the serving one and the one before it (which readers may
+    still be finishing): older ones, and newer ones left by a build that was killed."""
     for col in client.list_collections():
         name = col if isinstance(col, str) else col.name
         v = version_of(name)
-        if v is not None and v < keep_from:
+        if v is not None and v not in keep:
             with contextlib.suppress(Exception):
                 client.delete_collection(name)

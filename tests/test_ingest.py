@@ -356,3 +356,49 @@ def test_cli_ingest_applies_the_upload_content_checks_and_a_pdf_page_budget(
     assert failed["kb/elf.md"].startswith("a program or an archive")
     assert "has 3 pages; the limit is 2 (MLBOT_MAX_PDF_PAGES)" in failed["kb/long.pdf"]
     assert report.docs_added == ["kb/ok.md"]
+
+
+def _killed_mid_build(chroma_dir) -> None:
+    """What an ingest killed while writing a new version leaves: a segment folder that no
+    collection in Chroma's catalogue owns."""
+    import subprocess
+    import sys
+
+    code = (
+        "import os, chromadb, numpy as np\n"
+        "from chromadb.config import Settings\n"
+        f"c = chromadb.PersistentClient(path={str(chroma_dir)!r},"
+        " settings=Settings(anonymized_telemetry=False))\n"
+        "col = c.create_collection('mlbot-kb-v99', metadata={'hnsw:space': 'cosine'})\n"
+        "col.add(ids=[str(i) for i in range(2000)], embeddings=np.random.rand(2000, 384))\n"
+        "os._exit(9)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=False, timeout=120)
+
+
+def test_old_and_interrupted_versions_leave_no_folders_behind(corpus, tmp_path, cache_dir):
+    from bot.config import Settings
+    from ingest.sweep import live_segments
+
+    settings = Settings(cache_dir=cache_dir, data_dir=tmp_path / "data")
+    chroma_dir = settings.data_dir / "chroma"
+
+    def folders() -> set[str]:
+        return {p.name for p in chroma_dir.iterdir() if p.is_dir()}
+
+    run_ingest(settings, [corpus], progress=False)
+    for _ in range(2):
+        swap_secret_animal_to_heron(corpus)
+        run_ingest(settings, [corpus], progress=False)
+        write_doc(corpus, "space.md", "Space", {"Telescopes": "Webb observes infrared light."})
+        run_ingest(settings, [corpus], progress=False)
+    assert folders() <= live_segments(chroma_dir)  # deleted versions' folders are gone
+    before = folders()
+    _killed_mid_build(chroma_dir)
+    orphans = folders() - before
+    assert orphans, "the simulated kill left no folder; the test would prove nothing"
+    report = run_ingest(settings, [corpus], progress=False)  # nothing changed: still cleans
+    assert not report.changed and report.swept.folders == len(orphans)
+    assert "index folders no version uses" in report.summary()
+    assert folders() == before and folders() <= live_segments(chroma_dir)
+    assert answer(settings, "which telescope sees infrared light?").answered
