@@ -247,6 +247,7 @@ async def _serve_platforms(settings: Settings) -> int:
                 base_url=os.environ.get("TELEGRAM_BASE_URL") or "https://api.telegram.org/bot",
                 webhook_url=os.environ.get("TELEGRAM_WEBHOOK_URL") or None,
                 webhook_port=int(os.environ.get("TELEGRAM_WEBHOOK_PORT") or 8443),
+                webhook_secret=os.environ.get("TELEGRAM_WEBHOOK_SECRET") or None,
             ),
         )
         app.queue.add_deliverer("telegram", tg.deliverer, TELEGRAM_LIMITS)

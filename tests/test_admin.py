@@ -264,6 +264,7 @@ async def test_uploads_and_refusals_through_the_telegram_fake(admin_app):
     try:
         refused = await upload(2, "notes.md", b"# Notes\n\nSome notes.\n")
         assert "only for this bot's admins" in refused
+        assert fake.downloads == []  # refused before the file was fetched
         exe = await upload(1, "report.pdf", b"MZ\x90\x00" + b"\x00" * 100)
         assert "looks like a program" in exe
         big = await upload(1, "big.md", b"# big", declared_size=50 * 1024 * 1024)
@@ -274,6 +275,7 @@ async def test_uploads_and_refusals_through_the_telegram_fake(admin_app):
             b"---\ntitle: Otter Notes\n---\n\n## Sleeping\n\nSea otters hold hands.\n",
         )
         assert "Added otters.md" in ok
+        assert len(fake.downloads) == 2  # the program and the otters (the big one: too big)
         report = await fake.wait_for(
             lambda: [m for m in fake.messages(1) if "Re-ingest finished" in m.text]
         )
@@ -337,6 +339,7 @@ async def test_uploads_and_refusals_through_the_discord_fake(admin_app):
         assert "only for this bot's admins" in await upload(
             fake.default_user_id, "notes.md", b"# Notes\n\nHi.\n"
         )
+        assert fake.downloads == []  # refused before the attachment was fetched
         assert "looks like a program" in await upload(
             admin_id, "report.pdf", b"MZ\x90\x00" + b"\x00" * 64
         )
@@ -350,6 +353,7 @@ async def test_uploads_and_refusals_through_the_discord_fake(admin_app):
             admin_id, "herons.txt", b"Heron Notes\n\nGrey herons stand still to catch fish.\n"
         )
         assert "Added herons.txt" in ok
+        assert len(fake.downloads) == 3  # the program, the bad name, the herons (not the big one)
         await admin_app.reingester.current.finished.wait()
         await admin_app.queue.join()
         report = [m for m in fake.messages if "Re-ingest finished" in (m["content"] or "")]

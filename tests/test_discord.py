@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -10,7 +11,7 @@ from sqlalchemy import select
 
 from bot.adapters.discord.adapter import DiscordAdapter, DiscordSettings
 from bot.core.messages import Reply
-from bot.learning.models import Learner
+from bot.learning.models import AuditEntry, Learner
 from bot.nudges.delivery import Limits
 from tests.fakes.discord import FakeDiscord
 
@@ -445,4 +446,31 @@ async def test_admin_command_refused_for_non_admins(dc):
     fake, _ = dc
     refused = await slash(fake, "admin", {"action": "reingest"}, guild=False)
     assert "only for this bot's admins" in text(refused)
+    assert_clean(fake)
+
+
+async def test_non_admin_upload_is_refused_without_downloading_the_file(dc, app):
+    """The admin check comes before the attachment fetch: no 25 MB downloads for strangers."""
+    fake, _ = dc
+    knowledge = sorted(p.name for p in app.settings.knowledge_dir.iterdir())
+    for guild in (False, True):
+        file = fake.upload("notes.md", b"# Notes\n\nSome notes.\n")
+        refused = await slash(fake, "admin", {"action": "add", "file": file}, guild=guild)
+        assert "only for this bot's admins" in text(refused)
+    assert fake.downloads == []
+    assert sorted(p.name for p in app.settings.knowledge_dir.iterdir()) == knowledge
+    assert app.reingester.current is None
+    async with app.db.sessions() as s:
+        entries = (await s.execute(select(AuditEntry))).scalars().all()
+    assert [e.result for e in entries] == ["refused: not an admin"] * 2
+    # An admin's upload is still downloaded and checked (a program is refused by its content).
+    app.core.settings = replace(
+        app.core.settings, admins={"discord": frozenset({str(fake.owner_id)})}
+    )
+    file = fake.upload("report.pdf", b"MZ\x90\x00" + b"\x00" * 64)
+    program = await slash(
+        fake, "admin", {"action": "add", "file": file}, user_id=fake.owner_id, guild=False
+    )
+    assert "looks like a program" in text(program)
+    assert fake.downloads == [int(file["value"])]
     assert_clean(fake)

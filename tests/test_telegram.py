@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import select
 
 from bot.adapters.telegram.adapter import TelegramAdapter, TelegramSettings, send_reply
 from bot.core.messages import Bullets, Paragraph, Reply
-from bot.learning.models import Learner
+from bot.learning.models import AuditEntry, Learner
 from bot.nudges.delivery import Limits
 from tests.fakes.telegram import FakeTelegram, html_problem, visible
 
@@ -224,7 +226,7 @@ async def test_nudge_at_local_time_then_429_and_403(tg, app, clock):
     await app.engine.tick()
     await app.queue.join()
     async with app.db.sessions() as s:
-        learner = (await s.execute(__import__("sqlalchemy").select(Learner))).scalar_one()
+        learner = (await s.execute(select(Learner))).scalar_one()
         assert learner.nudges_paused and "blocked" in learner.pause_reason
 
 
@@ -401,47 +403,90 @@ async def test_mlbot_run_serves_telegram_and_stops_cleanly_on_sigterm(
         await fake.stop()
 
 
-async def test_webhook_mode_by_configuration(app):
+def _free_port() -> int:
     import socket
 
-    import aiohttp
-
-    fake = FakeTelegram()
-    await fake.start()
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    url = f"http://127.0.0.1:{port}/{fake.token}"
-    adapter = TelegramAdapter(
+        return s.getsockname()[1]
+
+
+def _update(update_id: int, text: str, fake: FakeTelegram) -> dict:
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": 0,
+            "chat": fake.chat(USER),
+            "from": fake.user(USER),
+            "text": text,
+        },
+    }
+
+
+async def _post(url: str, update: dict, secret: str | None) -> int:
+    import aiohttp
+
+    headers = {} if secret is None else {"X-Telegram-Bot-Api-Secret-Token": secret}
+    async with aiohttp.ClientSession() as http, http.post(url, json=update, headers=headers) as r:
+        return r.status
+
+
+def _webhook_adapter(app, fake: FakeTelegram, port: int, secret: str | None = None):
+    return TelegramAdapter(
         app.core,
         TelegramSettings(
             token=fake.token,
             base_url=fake.base_url,
-            webhook_url=url,
+            webhook_url=f"http://127.0.0.1:{port}/{fake.token}",
             webhook_port=port,
             webhook_listen="127.0.0.1",
+            webhook_secret=secret,
         ),
     )
+
+
+async def test_webhook_mode_sets_a_secret_and_refuses_updates_without_it(app):
+    """Only Telegram knows the secret_token, so a forged POST to the webhook is refused."""
+    fake = FakeTelegram()
+    await fake.start()
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/{fake.token}"
+    adapter = _webhook_adapter(app, fake, port)
     await adapter.start()
     try:
         assert fake.webhook_url == url
         assert "getUpdates" not in [m for m, _ in fake.calls]
-        update = {
-            "update_id": 1,
-            "message": {
-                "message_id": 1,
-                "date": 0,
-                "chat": fake.chat(USER),
-                "from": fake.user(USER),
-                "text": "what math do I need?",
-            },
-        }
-        async with aiohttp.ClientSession() as http, http.post(url, json=update) as resp:
-            assert resp.status == 200
+        secret = fake.webhook.get("secret_token")
+        assert secret and len(secret) >= 32  # generated: nothing configured
+        assert await _post(url, _update(1, "what math do I need?", fake), None) == 403
+        assert await _post(url, _update(2, "what math do I need?", fake), "wrong") == 403
+        await fake.settle()
+        assert fake.messages(USER) == []  # neither forged update was handled
+        assert await _post(url, _update(3, "what math do I need?", fake), secret) == 200
         [answer] = await fake.wait_for(lambda: fake.messages(USER) or None)
         assert "linear algebra" in answer.text
     finally:
         await adapter.stop()
+        await fake.stop()
+
+
+async def test_webhook_secret_from_the_settings_and_a_bad_one_fails_at_start(app):
+    fake = FakeTelegram()
+    await fake.start()
+    port = _free_port()
+    adapter = _webhook_adapter(app, fake, port, secret="my-Secret_42")
+    await adapter.start()
+    try:
+        assert fake.webhook["secret_token"] == "my-Secret_42"
+    finally:
+        await adapter.stop()
+    bad = _webhook_adapter(app, fake, _free_port(), secret="not allowed!")
+    try:
+        with pytest.raises(ValueError, match="TELEGRAM_WEBHOOK_SECRET"):
+            await bad.start()
+    finally:
+        await bad.stop()
         await fake.stop()
 
 
@@ -463,3 +508,29 @@ async def test_a_429_in_the_middle_of_a_long_reply_sends_no_part_twice(tg):
     assert len(parts) >= 2 and fake.count_429 == 1
     assert len(parts) == len(set(parts)), [p[:20] for p in parts]  # every part exactly once
     assert all(f"Paragraph {i}:" in "".join(parts) for i in range(8))
+
+
+async def _upload(fake: FakeTelegram, user: int, name: str, data: bytes) -> str:
+    before = len(fake.messages(user))
+    fake.push_document(user, name, data, caption="/admin add")
+    await fake.wait_for(lambda: len(fake.messages(user)) > before)
+    return fake.messages(user)[before].text
+
+
+async def test_non_admin_upload_is_refused_without_downloading_the_file(tg, app):
+    """The admin check comes before getFile: a stranger cannot make the bot fetch 20 MB."""
+    fake, _ = tg
+    knowledge = sorted(p.name for p in app.settings.knowledge_dir.iterdir())
+    refused = await _upload(fake, USER, "notes.md", b"# Notes\n\nSome notes.\n")
+    assert "only for this bot's admins" in refused
+    assert "getFile" not in [m for m, _ in fake.calls] and fake.downloads == []
+    assert sorted(p.name for p in app.settings.knowledge_dir.iterdir()) == knowledge
+    assert app.reingester.current is None
+    async with app.db.sessions() as s:
+        [entry] = (await s.execute(select(AuditEntry))).scalars().all()
+    assert entry.user_id == str(USER) and entry.result == "refused: not an admin"
+    # An admin's upload is still downloaded and checked (a program is refused by its content).
+    app.core.settings = replace(app.core.settings, admins={"telegram": frozenset({"7"})})
+    program = await _upload(fake, 7, "report.pdf", b"MZ\x90\x00" + b"\x00" * 100)
+    assert "looks like a program" in program
+    assert [m for m, _ in fake.calls].count("getFile") == 1 and len(fake.downloads) == 1

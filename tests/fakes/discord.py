@@ -262,7 +262,8 @@ class FakeDiscord:
     Records: ``calls`` (Call tuples), ``messages`` (what the bot sent: id, channel_id, content,
     embeds, components, allowed_mentions, flags, via, interaction_id, files, at, payload),
     ``edits``, ``callbacks``, ``interactions``, ``synced_commands``, ``synced_guild_commands``,
-    ``threads``, ``incoming`` (user messages), ``identifies``, ``resumes``, ``rejected``.
+    ``threads``, ``incoming`` (user messages), ``identifies``, ``resumes``, ``rejected``,
+    ``downloads`` (attachment ids whose upload URL the bot fetched).
     Knobs: ``closed_dms`` (user ids -> 403/50007), ``force_429`` (seconds, one per message or
     follow-up POST), constructor flags below.
     """
@@ -317,6 +318,7 @@ class FakeDiscord:
         self._dm_users: dict[int, int] = {}  # DM channel id -> user id
         self.closed_dms: set[int] = set()
         self.uploads: dict[int, dict] = {}
+        self.downloads: list[int] = []  # attachment ids whose URL the bot fetched
         self.force_429: list[float] = []
         self.count_429 = 0
 
@@ -844,6 +846,7 @@ class FakeDiscord:
         item = self.uploads.get(int(request.match_info["att_id"]))
         if item is None:
             return web.Response(status=404)
+        self.downloads.append(int(request.match_info["att_id"]))
         return web.Response(body=item["data"], content_type="application/octet-stream")
 
     async def slash(

@@ -38,6 +38,8 @@ ALLOWED_TAGS = {
     "tg-emoji",
 }
 _TAG = re.compile(r"<(/?)([a-zA-Z-]+)(?:\s[^<>]*)?>")
+# setWebhook's secret_token: 1-256 characters, only A-Z, a-z, 0-9, _ and -.
+_SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _BAD_AMP = re.compile(r"&(?!(?:amp|lt|gt|quot|#\d+|#x[0-9a-fA-F]+);)")
 
 
@@ -106,6 +108,9 @@ class FakeTelegram:
         self._send_calls = 0
         self.commands: list[dict] = []
         self.files: dict[str, bytes] = {}
+        self.downloads: list[str] = []  # file ids fetched from the file download path
+        self.webhook: dict | None = None  # the parameters of the last accepted setWebhook
+        self.webhook_url: str | None = None
         self.count_429 = 0
         self._global: deque[float] = deque()
         self._per_chat: dict[str, float] = {}
@@ -204,6 +209,7 @@ class FakeTelegram:
         file_id = request.match_info["path"].rsplit("/", 1)[-1]
         if request.match_info["token"] != self.token or file_id not in self.files:
             return web.Response(status=404)
+        self.downloads.append(file_id)
         return web.Response(body=self.files[file_id])
 
     def push_callback(self, user_id: int, message: Sent, data: str, name: str = "Ada") -> int:
@@ -440,5 +446,9 @@ class FakeTelegram:
         return web.json_response({"ok": True, "result": result})
 
     async def api_setWebhook(self, p: dict) -> web.Response:
+        secret = p.get("secret_token")
+        if secret is not None and not _SECRET_TOKEN.match(str(secret)):
+            return self._error(400, "Bad Request: secret token contains unallowed characters")
+        self.webhook = p
         self.webhook_url = p.get("url")
         return web.json_response({"ok": True, "result": True})

@@ -398,10 +398,7 @@ class DiscordAdapter:
             parts = ["/admin", action, doc, "confirm" if confirm else ""]
             files: tuple[Attachment, ...] = ()
             if file is not None:
-                await interaction.response.defer(thinking=True)  # downloading may take a moment
-                data = await file.read() if file.size <= MAX_DOWNLOAD_BYTES else b""
-                mime = file.content_type or "application/octet-stream"
-                files = (Attachment(file.filename, data, mime, size=None if data else file.size),)
+                files = (await self._attachment(interaction, file),)
             await run(interaction, " ".join(p for p in parts if p), files)
 
         group = app_commands.Group(name="group", description="A study plan for this channel")
@@ -440,6 +437,24 @@ class DiscordAdapter:
                     callback=self._fixed(f"/{cmd.name}"),
                 )
             )
+
+    async def _attachment(
+        self, interaction: discord.Interaction, file: discord.Attachment
+    ) -> Attachment:
+        """The upload for the core, downloaded only for a bot admin and within the 25 MB limit.
+
+        Anyone can attach a file to /admin; fetching it before the core's admin check would let
+        strangers make the bot download 25 MB per command. For everyone else the core gets the
+        declared size and no bytes, and refuses (and audits) as for any /admin command.
+        """
+        user_id = str(interaction.user.id)
+        fetch = file.size <= MAX_DOWNLOAD_BYTES and self.core.settings.is_admin(PLATFORM, user_id)
+        data = b""
+        if fetch:
+            await interaction.response.defer(thinking=True)  # downloading may take a moment
+            data = await file.read()
+        mime = file.content_type or "application/octet-stream"
+        return Attachment(file.filename, data, mime, size=None if fetch else file.size)
 
     def _fixed(self, text: str):  # type: ignore[no-untyped-def]
         async def callback(interaction: discord.Interaction) -> None:

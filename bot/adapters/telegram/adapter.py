@@ -11,6 +11,8 @@ import asyncio
 import contextlib
 import logging
 import os
+import re
+import secrets
 import warnings
 from dataclasses import dataclass, replace
 
@@ -19,6 +21,7 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 from telegram import (
     BotCommand,
+    Document,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
@@ -48,6 +51,8 @@ log = logging.getLogger(__name__)
 ADMIN_COMMANDS = ("/group",)
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024  # the Bot API's getFile limit
 PLATFORM = "telegram"
+# What Telegram accepts as a webhook secret_token (setWebhook): 1-256 of these characters.
+_WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 # Telegram's flood limits: ~30 messages/s overall, 1/s per chat, 20/min per group. Pacing just
 # under 30/s keeps clear of 429s (which Telegram punishes with long waits) at ~98% of the rate.
 LIMITS = Limits(per_second=29.5, per_chat_interval=1.0, per_group_per_minute=20)
@@ -59,8 +64,28 @@ class TelegramSettings:
     base_url: str = "https://api.telegram.org/bot"
     webhook_url: str | None = None
     webhook_port: int = 8443
+    # All interfaces, so Telegram (or a reverse proxy) can reach the webhook server.
     webhook_listen: str = "0.0.0.0"
+    # Sent to setWebhook; updates without it in X-Telegram-Bot-Api-Secret-Token are refused.
+    # None: a fresh random one each start (Telegram is told at every start anyway).
+    webhook_secret: str | None = None
     poll_timeout: int = 10
+
+
+def webhook_secret(configured: str | None) -> str:
+    """The configured secret_token, or a random one, so nobody else can post fake updates.
+
+    Without it anyone who learns the webhook URL could post updates as any user; the URL's
+    path (the bot token) is no secret, since it ends up in proxy and access logs. A bad
+    configured value fails at start with a clear message instead of a BadRequest later.
+    """
+    if configured is None:
+        return secrets.token_urlsafe(32)  # 43 characters of A-Z a-z 0-9 _ -
+    if not _WEBHOOK_SECRET.match(configured):
+        raise ValueError(
+            "TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -"
+        )
+    return configured
 
 
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
@@ -184,6 +209,7 @@ class TelegramAdapter:
     # -- lifecycle ---------------------------------------------------------------------
     async def start(self) -> None:
         app = self.application
+        secret = webhook_secret(self.settings.webhook_secret) if self.settings.webhook_url else None
         await app.initialize()
         await app.bot.set_my_commands(
             [BotCommand(c.name, c.summary[:256]) for c in self.core.registry.all() if not c.admin]
@@ -191,6 +217,7 @@ class TelegramAdapter:
         await app.start()
         if self.settings.webhook_url:
             await app.updater.start_webhook(
+                secret_token=secret,
                 listen=self.settings.webhook_listen,
                 port=self.settings.webhook_port,
                 url_path=self.settings.token,
@@ -287,23 +314,29 @@ class TelegramAdapter:
         await self._send(chat.id, reply, reply_to=None if private else msg.message_id)
 
     async def _upload(self, update: Update) -> None:
-        """A document captioned /admin add: download it (within the Bot API's 20 MB) for the core."""
-        msg, doc = update.effective_message, update.effective_message.document
-        size = doc.file_size or 0
-        data = b""
-        if size <= MAX_DOWNLOAD_BYTES:
-            data = bytes(
-                await (await self.application.bot.get_file(doc.file_id)).download_as_bytearray()
-            )
-        attachment = Attachment(
-            doc.file_name or "upload",
-            data,
-            doc.mime_type or "application/octet-stream",
-            size=size if not data else None,
-        )
+        """A document captioned /admin add: hand it to the core, which checks and stores it."""
+        msg = update.effective_message
+        attachment = await self._document(update.effective_user.id, msg.document)
         req = replace(await self._request(update, msg.caption or ""), attachments=(attachment,))
         reply = await self.core.handle(req)
         await self._send(update.effective_chat.id, reply)
+
+    async def _document(self, user_id: int, doc: Document) -> Attachment:
+        """The upload for the core, downloaded only for a bot admin and within the 20 MB limit.
+
+        Anyone can caption a file /admin add in any chat; fetching it before the core's admin
+        check would let strangers make the bot download 20 MB per message. For everyone else the
+        core gets the declared size and no bytes, and refuses (and audits) as for any /admin.
+        """
+        size = doc.file_size or 0
+        fetch = size <= MAX_DOWNLOAD_BYTES and self.core.settings.is_admin(PLATFORM, str(user_id))
+        data = b""
+        if fetch:
+            data = bytes(
+                await (await self.application.bot.get_file(doc.file_id)).download_as_bytearray()
+            )
+        mime = doc.mime_type or "application/octet-stream"
+        return Attachment(doc.file_name or "upload", data, mime, size=None if fetch else size)
 
     async def on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
