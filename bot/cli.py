@@ -235,6 +235,7 @@ async def _serve_platforms(settings: Settings) -> int:
     from bot.bootstrap import build_app
     from bot.nudges.leader import Leadership
     from bot.nudges.scheduler import start_scheduler
+    from bot.ops.connect import CannotConnect, connect_all
 
     app = await build_app(settings)
     adapters = []
@@ -265,9 +266,13 @@ async def _serve_platforms(settings: Settings) -> int:
         loop.add_signal_handler(sig, stop.set)
     sched = ops = None
     try:
-        for adapter in adapters:
-            await adapter.start()
         ops = await start_ops_server(app)
+        try:
+            if not await connect_all(adapters, stop):
+                return 0  # asked to stop before every platform was reachable
+        except CannotConnect as exc:
+            print(f"mlbot cannot start: {exc}", file=sys.stderr, flush=True)
+            return 2
         sched = await start_scheduler(
             app.engine,
             settings.tick_seconds,

@@ -474,3 +474,43 @@ async def test_non_admin_upload_is_refused_without_downloading_the_file(dc, app)
     assert "looks like a program" in text(program)
     assert fake.downloads == [int(file["value"])]
     assert_clean(fake)
+
+
+async def test_an_unreachable_discord_is_retried_and_a_bad_token_is_not(app, caplog):
+    import socket
+
+    from bot.ops.connect import CannotConnect, connect
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    fake = FakeDiscord(token="test-token")
+    settings = DiscordSettings(
+        token="test-token",
+        api_base=f"http://127.0.0.1:{port}/api/v10",
+        gateway_url=f"ws://127.0.0.1:{port}/gateway",
+        guild_ready_timeout=0.1,
+    )
+    adapter = DiscordAdapter(app.core, settings)
+    stop = asyncio.Event()
+    caplog.set_level("WARNING", logger="mlbot.connect")
+    task = asyncio.create_task(connect(adapter, "Discord", stop, first_delay=0.2))
+    for _ in range(200):
+        if sum("Discord is unreachable" in r.message for r in caplog.records) >= 2:
+            break
+        await asyncio.sleep(0.05)
+    assert not task.done()
+    await fake.start(port)  # the network comes back
+    patch = fake.patch_discord()
+    try:
+        assert await asyncio.wait_for(task, 60) is True
+        assert adapter.client.is_ready()
+        assert any("connected after" in r.message for r in caplog.records)
+        await adapter.stop()
+        bad = DiscordAdapter(app.core, replace(settings, token="wrong-token"))
+        with pytest.raises(CannotConnect, match="refused the bot token"):
+            await connect(bad, "Discord", asyncio.Event(), first_delay=0.2)
+        await bad.stop()
+    finally:
+        patch.restore()
+        await fake.stop()

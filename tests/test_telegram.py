@@ -403,6 +403,78 @@ async def test_mlbot_run_serves_telegram_and_stops_cleanly_on_sigterm(
         await fake.stop()
 
 
+async def _run_bot(env: dict, data) -> asyncio.subprocess.Process:  # type: ignore[no-untyped-def]
+    import sys
+
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "run",
+        "--data-dir",
+        str(data),
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def _lines_until(stream, pattern: str, count: int, timeout: float = 60) -> list[str]:  # type: ignore[no-untyped-def]
+    seen: list[str] = []
+
+    async def read() -> None:
+        while sum(pattern in line for line in seen) < count:
+            line = await stream.readline()
+            if not line:
+                raise AssertionError(f"the bot exited; it said: {seen}")
+            seen.append(line.decode())
+
+    await asyncio.wait_for(read(), timeout)
+    return seen
+
+
+async def test_mlbot_run_retries_an_unreachable_telegram_and_gives_up_on_a_bad_token(
+    kb_settings, subprocess_env, tmp_path
+):
+    import shutil
+    import signal
+
+    port = _free_port()
+    data = tmp_path / "run-data"
+    shutil.copytree(kb_settings.data_dir, data)
+    fake = FakeTelegram()
+    env = {
+        **subprocess_env,
+        "TELEGRAM_TOKEN": fake.token,
+        "TELEGRAM_BASE_URL": f"http://127.0.0.1:{port}/bot",
+        "MLBOT_KNOWLEDGE_DIR": str(kb_settings.knowledge_dir),
+        "MLBOT_HTTP_PORT": "off",
+    }
+    proc = await _run_bot(env, data)
+    try:
+        said = await _lines_until(proc.stderr, "Telegram is unreachable", 2)
+        assert "attempt 1:" in "".join(said) and "Traceback" not in "".join(said)
+        await fake.start(port)  # the network comes back
+        await fake.wait_for(lambda: fake.commands or None, timeout=60)
+        fake.push_message(USER, "what math do I need?")
+        [answer] = await fake.wait_for(lambda: fake.messages(USER) or None, timeout=30)
+        assert "linear algebra" in answer.text
+        proc.send_signal(signal.SIGTERM)
+        _, err = await asyncio.wait_for(proc.communicate(), 30)
+        assert proc.returncode == 0 and "Traceback" not in err.decode(), err.decode()
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    bad = await _run_bot(
+        {**env, "TELEGRAM_TOKEN": "123456:WRONG", "TELEGRAM_BASE_URL": fake.base_url}, data
+    )
+    _, err = await asyncio.wait_for(bad.communicate(), 60)
+    await fake.stop()
+    assert bad.returncode == 2, err.decode()
+    assert "refused the bot token" in err.decode() and "Traceback" not in err.decode()
+
+
 def _free_port() -> int:
     import socket
 

@@ -162,6 +162,8 @@ async def send_parts(channel, reply: Reply, reference: discord.Message | None = 
 
 
 class DiscordAdapter:
+    name = "Discord"
+
     def __init__(self, core: BotCore, settings: DiscordSettings) -> None:
         configure_endpoints(settings)
         self.core = core
@@ -203,6 +205,29 @@ class DiscordAdapter:
         await self.client.close()
         if self._task is not None:
             await asyncio.gather(self._task, return_exceptions=True)
+
+    async def reset(self) -> None:
+        """After a failed start: close what was opened and re-open the client for a retry."""
+        with contextlib.suppress(Exception):
+            await self.stop()
+        self._task = None
+        self.client.clear()
+        # close() also closed the HTTP connector, which discord.py would reuse for the next
+        # login ("Session is closed"); let it make a new one.
+        http = self.client.http
+        if http.connector is not discord.utils.MISSING and http.connector.closed:
+            http.connector = discord.utils.MISSING
+
+    def fatal(self, exc: BaseException) -> str | None:
+        """Why retrying cannot help, for failures a restart with other settings must fix."""
+        if isinstance(exc, discord.LoginFailure):
+            return "Discord refused the bot token (DISCORD_TOKEN); check it in the developer portal"
+        if isinstance(exc, discord.PrivilegedIntentsRequired):
+            return (
+                "the message content intent is not enabled for this bot in the developer portal; "
+                "enable it there or unset DISCORD_MESSAGE_CONTENT"
+            )
+        return None
 
     async def sync(self, guild_id: int | None = None) -> list[app_commands.AppCommand]:
         """Register the slash commands (on demand: Discord rate-limits command creation)."""

@@ -29,7 +29,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, TimedOut
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, TimedOut
 from telegram.error import RetryAfter as TgRetryAfter
 from telegram.ext import (
     Application,
@@ -181,6 +181,8 @@ class TelegramDeliverer:
 
 
 class TelegramAdapter:
+    name = "Telegram"
+
     def __init__(self, core: BotCore, settings: TelegramSettings) -> None:
         self.core = core
         self.settings = settings
@@ -239,6 +241,19 @@ class TelegramAdapter:
         if app.running:
             await app.stop()
         await app.shutdown()
+
+    async def reset(self) -> None:
+        """After a failed start: undo whatever part of it happened, so start() can run again."""
+        with contextlib.suppress(Exception):
+            await self.stop()
+
+    def fatal(self, exc: BaseException) -> str | None:
+        """Why retrying cannot help, for failures a restart with other settings must fix."""
+        if isinstance(exc, InvalidToken):
+            return "Telegram refused the bot token (TELEGRAM_TOKEN); check it with @BotFather"
+        if isinstance(exc, ValueError):
+            return str(exc)
+        return None
 
     # -- incoming ----------------------------------------------------------------------
     async def _is_admin(self, chat_id: int, user_id: int) -> bool:
