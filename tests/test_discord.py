@@ -321,6 +321,29 @@ async def test_dm_nudge_with_429_then_closed_dms_pause_and_tell(dc, app, clock):
     assert_clean(fake)
 
 
+async def test_a_queued_multi_part_post_with_a_429_on_part_two_sends_each_part_once(dc, app):
+    """The delivery queue retries from the part that failed, not the whole reply."""
+    from bot.core.messages import Paragraph
+    from bot.nudges.delivery import SendJob, Target
+
+    fake, _ = dc
+    user = fake.default_user_id
+    await slash(fake, "help", guild=False)  # opens the DM channel
+    reply = Reply(
+        tuple(Paragraph(f"Paragraph {i}: " + "study a little every day. " * 20) for i in range(8))
+    )
+    channel = fake.dm_channel_id(user)
+    before = len(fake.messages_in(channel))
+    fake.fail_create_number = fake._creates + 2  # the second part
+    await app.queue.put(SendJob(Target("discord", str(user)), reply))
+    await asyncio.wait_for(app.queue.join(), 30)
+    parts = [m["content"] for m in fake.messages_in(channel)[before:]]
+    assert len(parts) >= 3 and fake.count_429 == 1
+    assert len(parts) == len(set(parts)), [p[:20] for p in parts]  # every part exactly once
+    assert all(f"Paragraph {i}:" in "".join(parts) for i in range(8))
+    assert app.queue.stats["discord"].sent == 1
+
+
 async def test_both_platforms_one_process_linked_learner_sees_same_progress(dc, app):
     from bot.adapters.telegram.adapter import TelegramAdapter, TelegramSettings
     from tests.fakes.telegram import FakeTelegram

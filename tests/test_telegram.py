@@ -582,6 +582,24 @@ async def test_a_429_in_the_middle_of_a_long_reply_sends_no_part_twice(tg):
     assert all(f"Paragraph {i}:" in "".join(parts) for i in range(8))
 
 
+async def test_a_queued_multi_part_nudge_with_a_429_on_part_two_sends_each_part_once(tg, app):
+    """The delivery queue retries from the part that failed, not the whole reply."""
+    from bot.nudges.delivery import SendJob, Target
+
+    fake, _ = tg
+    reply = Reply(
+        tuple(Paragraph(f"Paragraph {i}: " + "study a little every day. " * 40) for i in range(8))
+    )
+    fake.fail_send_number = fake._send_calls + 2  # the second part
+    await app.queue.put(SendJob(Target("telegram", str(USER)), reply))
+    await asyncio.wait_for(app.queue.join(), 30)
+    parts = [m.text for m in fake.messages(USER)]
+    assert len(parts) >= 2 and fake.count_429 == 1
+    assert len(parts) == len(set(parts)), [p[:20] for p in parts]  # every part exactly once
+    assert all(f"Paragraph {i}:" in "".join(parts) for i in range(8))
+    assert app.queue.stats["telegram"].sent == 1
+
+
 async def _upload(fake: FakeTelegram, user: int, name: str, data: bytes) -> str:
     before = len(fake.messages(user))
     fake.push_document(user, name, data, caption="/admin add")

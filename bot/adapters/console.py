@@ -17,7 +17,7 @@ from typing import TextIO
 from bot.adapters.plain import render_plain
 from bot.core.bot import BotCore
 from bot.core.messages import Attachment, Reply, Request
-from bot.nudges.delivery import Target
+from bot.nudges.delivery import SendPart, Target
 
 BANNER = (
     "ML career assistant \u2014 local console. Ask a question (e.g. \u201cwhat math do I need?\u201d), "
@@ -54,6 +54,9 @@ class ConsoleDeliverer:
     def __init__(self, stdout: TextIO | None = None, outbox: Path | None = None) -> None:
         self.stdout = stdout or sys.stdout
         self.outbox = outbox
+
+    def parts(self, target: Target, reply: Reply) -> list[SendPart]:
+        return [lambda: self.send(target, reply)]
 
     async def send(self, target: Target, reply: Reply) -> None:
         print(f"\n[nudge] {render_console(reply, self.outbox)}\n", file=self.stdout, flush=True)

@@ -12,7 +12,7 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -49,10 +49,16 @@ class Target:
     kind: Literal["dm", "group"] = "dm"
 
 
+SendPart = Callable[[], Awaitable[None]]
+
+
 class Deliverer(Protocol):
+    """Turns a reply into the platform calls that send it, one per message or file, so the
+    queue can retry a failed part without sending the parts before it again."""
+
     platform: str
 
-    async def send(self, target: Target, reply: Reply) -> None: ...
+    def parts(self, target: Target, reply: Reply) -> Sequence[SendPart]: ...
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,8 @@ class SendJob:
     nudge_id: int | None = None
     group_post_id: int | None = None
     attempts: int = 0
+    parts: Sequence[SendPart] | None = None  # made on the first attempt
+    parts_sent: int = 0
 
 
 @dataclass
@@ -238,8 +246,12 @@ class DeliveryQueue:
         job.attempts += 1
         if self.before_send is not None and job.attempts == 1:
             await self.before_send(job)
+        if job.parts is None:
+            job.parts = self.deliverers[platform].parts(job.target, job.reply)
         try:
-            await self.deliverers[platform].send(job.target, job.reply)
+            while job.parts_sent < len(job.parts):
+                await job.parts[job.parts_sent]()
+                job.parts_sent += 1  # a retry resumes after the last part that arrived
         except RetryAfter as exc:
             stats.retry_after += 1
             self._limiters[platform].pause(exc.seconds)  # the limit is per bot: hold every send
@@ -284,6 +296,9 @@ class MemoryDeliverer:
         self.rejected_429 = 0
         self._clock = clock
         self._window: deque[float] = deque()
+
+    def parts(self, target: Target, reply: Reply) -> list[SendPart]:
+        return [lambda: self.send(target, reply)]
 
     async def send(self, target: Target, reply: Reply) -> None:
         if self.fail_next:

@@ -320,6 +320,10 @@ class FakeDiscord:
         self.uploads: dict[int, dict] = {}
         self.downloads: list[int] = []  # attachment ids whose URL the bot fetched
         self.force_429: list[float] = []
+        # Answer this (1-based) message create with a 429 that has no Via header: discord.py
+        # takes it for a Cloudflare ban and raises at once instead of retrying by itself.
+        self.fail_create_number: int | None = None
+        self._creates = 0
         self.count_429 = 0
 
         self.calls: list[Call] = []
@@ -1513,6 +1517,10 @@ class FakeDiscord:
             return self._error(404, 10003, "Unknown Channel")
         if self.force_429:
             return self._rate_limited(self.force_429.pop(0), r.path)
+        self._creates += 1
+        if self._creates == self.fail_create_number:
+            self.count_429 += 1
+            return self._json({"message": "You are being rate limited.", "retry_after": 1}, 429)
         if channel_id in self._dm_users and self._dm_users[channel_id] in self.closed_dms:
             return self._error(403, 50007, "Cannot send messages to this user")
         if (bad := self._invalid(r.path, r.body, r.files, creating=True)) is not None:

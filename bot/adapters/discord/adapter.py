@@ -13,6 +13,7 @@ import io
 import logging
 import re
 from dataclasses import dataclass, replace
+from functools import partial
 from zoneinfo import available_timezones
 
 import aiohttp
@@ -24,7 +25,14 @@ from bot.adapters.discord.render import NO_PINGS, render
 from bot.core.bot import BotCore
 from bot.core.messages import Attachment, Reply, Request
 from bot.learning.once import first_time
-from bot.nudges.delivery import Blocked, Limits, RetryAfter, Target, TransientError
+from bot.nudges.delivery import (
+    Blocked,
+    Limits,
+    RetryAfter,
+    SendPart,
+    Target,
+    TransientError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -112,18 +120,26 @@ class DiscordDeliverer:
     def __init__(self, client: discord.Client) -> None:
         self.client = client
 
-    async def send(self, target: Target, reply: Reply) -> None:
+    def parts(self, target: Target, reply: Reply) -> list[SendPart]:
+        count = len(render(reply))
+        return [partial(self._send_part, target, reply, i) for i in range(count)]
+
+    async def _channel(self, target: Target):  # type: ignore[no-untyped-def]
+        if target.kind == "dm":
+            user = self.client.get_user(int(target.chat_id)) or await self.client.fetch_user(
+                int(target.chat_id)
+            )
+            return user.dm_channel or await user.create_dm()
+        return self.client.get_channel(int(target.chat_id)) or await self.client.fetch_channel(
+            int(target.chat_id)
+        )
+
+    async def _send_part(self, target: Target, reply: Reply, index: int) -> None:
+        """One message of the reply (files are made afresh, so a retry sends them whole),
+        with discord.py's errors mapped onto the delivery queue's."""
         try:
-            if target.kind == "dm":
-                user = self.client.get_user(int(target.chat_id)) or await self.client.fetch_user(
-                    int(target.chat_id)
-                )
-                channel = user.dm_channel or await user.create_dm()
-            else:
-                channel = self.client.get_channel(
-                    int(target.chat_id)
-                ) or await self.client.fetch_channel(int(target.chat_id))
-            await send_parts(channel, reply)
+            channel = await self._channel(target)
+            await channel.send(**message_kwargs(reply)[index])
         except discord.Forbidden as exc:
             raise Blocked(f"{exc.status} {exc.code}: {exc.text}") from exc
         except discord.NotFound as exc:

@@ -15,6 +15,7 @@ import re
 import secrets
 import warnings
 from dataclasses import dataclass, replace
+from functools import partial
 
 # Opt in to PTB's coming timedelta durations now (retry_seconds handles both forms).
 os.environ.setdefault("PTB_TIMEDELTA", "1")
@@ -44,7 +45,14 @@ from bot.adapters.telegram.render import render
 from bot.core.bot import BotCore
 from bot.core.messages import Attachment, Reply, Request
 from bot.learning.once import first_time
-from bot.nudges.delivery import Blocked, Limits, RetryAfter, Target, TransientError
+from bot.nudges.delivery import (
+    Blocked,
+    Limits,
+    RetryAfter,
+    SendPart,
+    Target,
+    TransientError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -96,42 +104,46 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     )
 
 
+def reply_calls(  # type: ignore[no-untyped-def]
+    bot, chat_id: int | str, reply: Reply, reply_to: int | None = None
+) -> list[SendPart]:
+    """The Bot API calls that send one core Reply: HTML parts (buttons on the last), then
+    photos and files; each call sends one message, so each can be retried on its own."""
+    parts = render(reply)
+    calls: list[SendPart] = [
+        lambda i=i, part=part: bot.send_message(
+            chat_id=chat_id,
+            text=part,
+            parse_mode=ParseMode.HTML,
+            reply_markup=keyboard(reply) if i == len(parts) - 1 else None,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+            reply_to_message_id=reply_to if i == 0 else None,
+        )
+        for i, part in enumerate(parts)
+    ]
+    for att in reply.attachments:
+        if att.mime == "image/png":
+            calls.append(
+                lambda att=att: bot.send_photo(
+                    chat_id=chat_id, photo=InputFile(att.data, filename=att.filename)
+                )
+            )
+        else:
+            calls.append(
+                lambda att=att: bot.send_document(
+                    chat_id=chat_id, document=InputFile(att.data, filename=att.filename)
+                )
+            )
+    return calls
+
+
 async def send_reply(  # type: ignore[no-untyped-def]
     bot, chat_id: int | str, reply: Reply, reply_to: int | None = None, *, retries: int = 0
 ) -> None:
-    """Send one core Reply: HTML parts (buttons on the last), then photos and files.
-
-    With retries, each part is retried on its own after a 429 or a network error, so a part
-    that already arrived is never sent again.
-    """
-    parts = render(reply)
-    for i, part in enumerate(parts):
-        await _retrying(
-            retries,
-            lambda i=i, part=part: bot.send_message(
-                chat_id=chat_id,
-                text=part,
-                parse_mode=ParseMode.HTML,
-                reply_markup=keyboard(reply) if i == len(parts) - 1 else None,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
-                reply_to_message_id=reply_to if i == 0 else None,
-            ),
-        )
-    for att in reply.attachments:
-        if att.mime == "image/png":
-            await _retrying(
-                retries,
-                lambda att=att: bot.send_photo(
-                    chat_id=chat_id, photo=InputFile(att.data, filename=att.filename)
-                ),
-            )
-        else:
-            await _retrying(
-                retries,
-                lambda att=att: bot.send_document(
-                    chat_id=chat_id, document=InputFile(att.data, filename=att.filename)
-                ),
-            )
+    """Send one core Reply now. With retries, each part is retried on its own after a 429 or
+    a network error, so a part that already arrived is never sent again."""
+    for call in reply_calls(bot, chat_id, reply, reply_to):
+        await _retrying(retries, call)
 
 
 async def _retrying(retries: int, call):  # type: ignore[no-untyped-def]
@@ -165,19 +177,24 @@ class TelegramDeliverer:
     def __init__(self, bot) -> None:  # type: ignore[no-untyped-def]
         self.bot = bot
 
-    async def send(self, target: Target, reply: Reply) -> None:
-        try:
-            await send_reply(self.bot, target.chat_id, reply)
-        except TgRetryAfter as exc:
-            raise RetryAfter(retry_seconds(exc)) from exc
-        except Forbidden as exc:
+    def parts(self, target: Target, reply: Reply) -> list[SendPart]:
+        return [partial(_mapped, call) for call in reply_calls(self.bot, target.chat_id, reply)]
+
+
+async def _mapped(call: SendPart) -> None:
+    """One Bot API call, with PTB's errors mapped onto the delivery queue's."""
+    try:
+        await call()
+    except TgRetryAfter as exc:
+        raise RetryAfter(retry_seconds(exc)) from exc
+    except Forbidden as exc:
+        raise Blocked(str(exc)) from exc
+    except BadRequest as exc:
+        if "chat not found" in str(exc).lower():
             raise Blocked(str(exc)) from exc
-        except BadRequest as exc:
-            if "chat not found" in str(exc).lower():
-                raise Blocked(str(exc)) from exc
-            raise
-        except (TimedOut, NetworkError) as exc:
-            raise TransientError(str(exc)) from exc
+        raise
+    except (TimedOut, NetworkError) as exc:
+        raise TransientError(str(exc)) from exc
 
 
 class TelegramAdapter:
