@@ -56,6 +56,7 @@ async def start_adapter(app, fake: FakeDiscord) -> DiscordAdapter:
     )
     app.queue.add_deliverer("discord", adapter.deliverer, FAST)
     await adapter.start()
+    await adapter.sync()  # so the fake refuses options a real client could not send
     return adapter
 
 

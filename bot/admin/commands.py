@@ -17,6 +17,8 @@ from bot.learning.models import Identity, Learner, QuestionLog
 from bot.learning.service import LearningService
 from bot.nudges.delivery import Target
 
+# What /admin can do; platforms that offer a fixed list of choices (Discord) offer these.
+ADMIN_ACTIONS = ("reingest", "status", "docs", "add", "remove", "audit", "stats")
 ADMIN_USAGE = "reingest | status | docs | add [replace] (with a file) | remove DOC | audit | stats"
 
 
@@ -62,9 +64,10 @@ def install_admin(core: BotCore, learning: LearningService, reingester: Reingest
     @core.registry.command("feedback", "rate an answer", usage="up|down ID")
     async def feedback(req: Request, args: str) -> Reply:
         parts = args.split()
-        # Ids are positive 63-bit integers; a longer number overflows the database driver.
-        valid = len(parts) == 2 and parts[0] in ("up", "down") and parts[1].isascii()
-        if not (valid and parts[1].isdigit() and 0 < int(parts[1]) < 2**63):
+        # Ids are positive 63-bit integers (19 digits at most); a longer number overflows the
+        # database driver, and int() refuses one of more than 4,300 digits.
+        valid = len(parts) == 2 and parts[0] in ("up", "down") and len(parts[1]) <= 19
+        if not (valid and parts[1].isascii() and parts[1].isdigit() and 0 < int(parts[1]) < 2**63):
             return Reply.text("Use the 👍 and 👎 buttons under an answer to rate it.", kind="error")
         async with learning.db.sessions() as s:
             row = await s.get(QuestionLog, int(parts[1]))

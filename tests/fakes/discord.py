@@ -831,6 +831,23 @@ class FakeDiscord:
             }
         return data
 
+    def _registered(self, name: str) -> dict | None:
+        for cmd in [*self.synced_guild_commands.get(self.guild_id, []), *self.synced_commands]:
+            if cmd["name"] == name:
+                return cmd
+        return None
+
+    def _check_sendable(self, data: dict) -> None:
+        """Refuse what a real Discord client could not send for the registered commands: an
+        unknown command or option, a missing required option, a wrong type, a value outside
+        the declared choices or range. Only once commands were synced (else nothing is known)."""
+        if not (self.synced_commands or self.synced_guild_commands):
+            return
+        cmd = self._registered(data["name"])
+        if cmd is None:
+            raise ValueError(f"/{data['name']} is not a registered command")
+        _check_options(f"/{data['name']}", cmd.get("options") or [], data["options"])
+
     def upload(self, filename: str, data: bytes, declared_size: int | None = None) -> dict:
         """A file a user attaches to a slash command; use the result as the option's value."""
         att_id = self.snowflake()
@@ -868,6 +885,7 @@ class FakeDiscord:
         bool 5, float 10; a dict value is used as the raw option). ``subcommand`` may be
         "sub" or "group sub". Returns the interaction id."""
         data = self._command_data(name, options, subcommand, guild)
+        self._check_sendable(data)
         payload = self._interaction(
             APPLICATION_COMMAND,
             data,
@@ -1797,6 +1815,32 @@ class FakeDiscord:
             return self._error(404, 10008, "Unknown Message")
         m["deleted"] = True
         return web.Response(status=204)
+
+
+def _check_options(where: str, declared: list[dict], sent: list[dict]) -> None:
+    by_name = {o["name"]: o for o in declared}
+    for o in sent:
+        spec = by_name.get(o["name"])
+        if spec is None:
+            raise ValueError(f"{where}: no option {o['name']!r}")
+        if spec["type"] != o["type"]:
+            raise ValueError(f"{where} {o['name']}: type {o['type']}, declared {spec['type']}")
+        if o["type"] in (1, 2):  # a subcommand (group): its own options
+            _check_options(
+                f"{where} {o['name']}", spec.get("options") or [], o.get("options") or []
+            )
+            continue
+        value = o.get("value")
+        choices = [c["value"] for c in spec.get("choices") or []]
+        if choices and value not in choices:
+            raise ValueError(f"{where} {o['name']}={value!r} is not one of the choices {choices}")
+        low, high = spec.get("min_value"), spec.get("max_value")
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise ValueError(f"{where} {o['name']}={value!r} is outside [{low}, {high}]")
+    missing = [o["name"] for o in declared if o.get("required") and o["name"] not in
+               {x["name"] for x in sent}]  # fmt: skip
+    if missing and all(o["type"] not in (1, 2) for o in declared):
+        raise ValueError(f"{where}: required options missing: {missing}")
 
 
 def _walk_options(opts: list[dict]) -> list[dict]:

@@ -22,6 +22,7 @@ import yarl
 from discord import app_commands
 
 from bot.adapters.discord.render import NO_PINGS, render
+from bot.admin.commands import ADMIN_ACTIONS
 from bot.core.bot import BotCore
 from bot.core.messages import Attachment, Reply, Request
 from bot.learning.once import first_time
@@ -414,10 +415,7 @@ class DiscordAdapter:
         async def forget(interaction: discord.Interaction, confirm: bool = False) -> None:
             await run(interaction, "/forget confirm" if confirm else "/forget")
 
-        admin_actions = [
-            app_commands.Choice(name=n, value=n)
-            for n in ("reingest", "status", "docs", "remove", "audit", "stats")
-        ]
+        admin_actions = [app_commands.Choice(name=n, value=n) for n in ADMIN_ACTIONS]
 
         @tree.command(name="admin", description="Admin tools (the bot's admins only)")
         @app_commands.describe(
@@ -425,6 +423,7 @@ class DiscordAdapter:
             document="for remove: the document's file name",
             confirm="for remove: yes, really delete it",
             file="for add: a .md, .txt, .pdf or .html document",
+            replace="for add: replace a document of the same name",
         )
         @app_commands.choices(action=admin_actions)
         async def admin(
@@ -433,10 +432,12 @@ class DiscordAdapter:
             document: str | None = None,
             confirm: bool = False,
             file: discord.Attachment | None = None,
+            replace: bool = False,
         ) -> None:
             # One option is one argument: a document value cannot add words such as "confirm".
             doc = next(iter((document or "").split()), "")
-            parts = ["/admin", action, doc, "confirm" if confirm else ""]
+            flags = ("confirm" if confirm else "", "replace" if replace and action == "add" else "")
+            parts = ["/admin", action, doc, *flags]
             files: tuple[Attachment, ...] = ()
             if file is not None:
                 files = (await self._attachment(interaction, file),)
