@@ -5,20 +5,22 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from bot.admin.commands import install_admin
+from bot.admin.commands import AdminCommands, AdminHooks
 from bot.admin.reingest import Reingester
+from bot.commands.groups import register_group_commands
+from bot.commands.learning import register_learning_commands
 from bot.config import Settings
 from bot.core.answers import Answerer
 from bot.core.bot import BotCore
 from bot.learning.clock import Clock, SystemClock
-from bot.learning.commands import register_learning_commands
 from bot.learning.curriculum import Curriculum, SectionRef, load_curriculum_lenient
 from bot.learning.db import Database, open_database
-from bot.learning.groups import GroupService, register_group_aliases, register_group_commands
+from bot.learning.groups import GroupService
 from bot.learning.retention import Housekeeping
 from bot.learning.service import LearningService
 from bot.nudges.delivery import Deliverer, DeliveryQueue, Limits
 from bot.nudges.engine import NudgeEngine
+from bot.nudges.ledger import DeliveryLedger
 from bot.retrieval.retriever import IndexMissing, Retriever
 
 EXCERPT_CHARS = 220
@@ -71,6 +73,22 @@ class App:
         await self.db.close()
 
 
+def build_nudges(
+    learning: LearningService,
+    deliverers: dict[str, Deliverer] | None = None,
+    limits: dict[str, Limits] | None = None,
+    grace_hours: float = 6.0,
+) -> tuple[GroupService, DeliveryQueue, NudgeEngine]:
+    """The nudge side (groups, delivery queue with its ledger, engine): part of build_app,
+    and on its own for replicas and restarts in tests."""
+    groups = GroupService(learning)
+    ledger = DeliveryLedger(learning)
+    queue = DeliveryQueue(
+        deliverers or {}, limits, on_result=ledger.on_result, before_send=ledger.before_send
+    )
+    return groups, queue, NudgeEngine(learning, queue, grace_hours, groups)
+
+
 async def build_app(
     settings: Settings,
     *,
@@ -80,8 +98,9 @@ async def build_app(
     curriculum: Curriculum | None = None,
     retriever: Retriever | None = None,
 ) -> App:
+    """Every object of the running bot, each built through its constructor, in dependency
+    order. Tests call this too (with a fake clock, in-memory deliverers), never a copy."""
     retriever = retriever or Retriever(settings)
-    core = build_core(settings, retriever)
     if curriculum is None:
         curriculum, problems = load_curriculum_lenient(
             settings.curriculum_path, settings.knowledge_dir
@@ -90,17 +109,13 @@ async def build_app(
             log.warning("curriculum: %s (task skipped)", problem)
     db = await open_database(settings.db_url)
     learning = LearningService(db, curriculum, clock or SystemClock(), section_excerpt(retriever))
-    groups = GroupService(learning)
+    groups, queue, engine = build_nudges(learning, deliverers, limits, settings.nudge_grace_hours)
+    reingester = Reingester(settings, learning, queue)
+    hooks = AdminHooks(learning)
+    answerer = Answerer(retriever, max_chars=settings.answer_max_chars)
+    core = BotCore(settings, answerer, learning, hooks.refused, hooks.question)
     register_learning_commands(core.registry, learning, groups)
     register_group_commands(core.registry, groups)
-    register_group_aliases(core.registry)
-    queue = DeliveryQueue(deliverers or {}, limits)
-    engine = NudgeEngine(learning, queue, settings.nudge_grace_hours)
-    engine.groups = groups
-    queue.on_result = engine.on_result
-    queue.before_send = engine.before_send
-    core.learning = learning
-    reingester = Reingester(settings, learning, queue)
-    install_admin(core, learning, reingester)
+    AdminCommands(settings, learning, reingester, retriever).register(core.registry)
     housekeeping = Housekeeping(db, learning.clock, settings.question_retention_days)
     return App(settings, core, db, learning, engine, queue, retriever, reingester, housekeeping)

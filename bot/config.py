@@ -87,9 +87,11 @@ class Settings:
 
     @property
     def db_url(self) -> str:
-        from bot.learning.db import default_url
-
-        return self.database_url or default_url(self.data_dir)
+        if self.database_url:
+            return self.database_url
+        path = Path(self.data_dir).resolve() / "mlbot.db"  # SQLite in the data dir
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return f"sqlite+aiosqlite:///{path}"
 
     @property
     def curriculum_path(self) -> Path:

@@ -14,12 +14,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.bootstrap import build_nudges  # noqa: E402
 from bot.learning.clock import FakeClock  # noqa: E402
 from bot.learning.curriculum import load_curriculum  # noqa: E402
 from bot.learning.db import open_database  # noqa: E402
 from bot.learning.service import LearningService  # noqa: E402
-from bot.nudges.delivery import DeliveryQueue, Limits, MemoryDeliverer  # noqa: E402
-from bot.nudges.engine import NudgeEngine  # noqa: E402
+from bot.nudges.delivery import Limits, MemoryDeliverer  # noqa: E402
 from bot.nudges.leader import Leadership  # noqa: E402
 from bot.nudges.scheduler import NudgeScheduler  # noqa: E402
 
@@ -31,9 +31,7 @@ async def main(url: str, lock_dir: str) -> None:
     svc = LearningService(db, curriculum, clock)
     deliverer = MemoryDeliverer("telegram")
     fast = Limits(per_second=100_000, per_chat_interval=0.0, per_group_per_minute=100_000)
-    queue = DeliveryQueue({"telegram": deliverer}, {"telegram": fast})
-    engine = NudgeEngine(svc, queue, 6)
-    queue.on_result, queue.before_send = engine.on_result, engine.before_send
+    _, queue, engine = build_nudges(svc, {"telegram": deliverer}, {"telegram": fast}, 6)
     leadership = Leadership(db, Path(lock_dir))
     sched = NudgeScheduler(engine, 60, leadership=leadership)
     print("ready", flush=True)

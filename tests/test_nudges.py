@@ -13,8 +13,7 @@ from sqlalchemy import select
 
 from bot.learning.models import Learner, NudgeSent
 from bot.learning.service import Who
-from bot.nudges.delivery import DeliveryQueue, Limits, MemoryDeliverer, RetryAfter
-from bot.nudges.engine import NudgeEngine
+from bot.nudges.delivery import Limits, MemoryDeliverer, RetryAfter
 
 FAST = Limits(per_second=100_000, per_chat_interval=0.0, per_group_per_minute=100_000)
 
@@ -58,14 +57,14 @@ class Run:
 
     async def restart(self) -> None:
         """A new engine and queue over the same database, as after a process restart."""
+        from bot.bootstrap import build_nudges
+
         await self.queue.stop()
-        self.queue = DeliveryQueue({"telegram": self.deliverer}, {"telegram": FAST})
-        self.engine = NudgeEngine(
-            self.app.learning, self.queue, self.app.settings.nudge_grace_hours
-        )
-        self.queue.on_result, self.queue.before_send = (
-            self.engine.on_result,
-            self.engine.before_send,
+        _, self.queue, self.engine = build_nudges(
+            self.app.learning,
+            {"telegram": self.deliverer},
+            {"telegram": FAST},
+            self.app.settings.nudge_grace_hours,
         )
         before = len(self.deliverer.sent)
         await self.engine.recover()

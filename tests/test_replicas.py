@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.bootstrap import build_nudges
 from bot.learning.db import open_database
 from bot.learning.service import LearningService, Who
-from bot.nudges.delivery import DeliveryQueue, Limits, MemoryDeliverer
-from bot.nudges.engine import NudgeEngine
+from bot.nudges.delivery import Limits, MemoryDeliverer
 from bot.nudges.leader import Leadership
 from bot.nudges.scheduler import NudgeScheduler
 
@@ -30,11 +30,8 @@ class Replica:
     async def start(self, url: str, curriculum, clock, lock_dir) -> Replica:  # type: ignore[no-untyped-def]
         self.db = await open_database(url)
         self.svc = LearningService(self.db, curriculum, clock)
-        self.queue = DeliveryQueue({"telegram": self.deliverer}, {"telegram": FAST})
-        self.engine = NudgeEngine(self.svc, self.queue, 6)
-        self.queue.on_result, self.queue.before_send = (
-            self.engine.on_result,
-            self.engine.before_send,
+        _, self.queue, self.engine = build_nudges(
+            self.svc, {"telegram": self.deliverer}, {"telegram": FAST}, 6
         )
         self.leadership = Leadership(self.db, lock_dir)
         self.sched = NudgeScheduler(self.engine, 60, leadership=self.leadership)

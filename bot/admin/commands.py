@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.admin.audit import audit, recent
 from bot.admin.reingest import Reingester
 from bot.admin.uploads import UploadRefused, check_upload
-from bot.core.bot import BotCore
+from bot.config import Settings
 from bot.core.messages import Bullets, Button, Paragraph, Reply, Request
+from bot.core.registry import CommandRegistry
 from bot.learning.models import Identity, Learner, QuestionLog
 from bot.learning.service import LearningService
 from bot.nudges.delivery import Target
+from bot.retrieval.retriever import Retriever
 
 # What /admin can do; platforms that offer a fixed list of choices (Discord) offer these.
 ADMIN_ACTIONS = ("reingest", "status", "docs", "add", "remove", "audit", "stats")
@@ -32,18 +35,21 @@ def who_label(req: Request) -> str:
     return f"{req.user_name or req.user_id} ({req.platform})"
 
 
-def install_admin(core: BotCore, learning: LearningService, reingester: Reingester) -> None:
-    """Register the admin and feedback commands and the core's hooks for refusals and questions."""
-    settings = core.settings
+class AdminHooks:
+    """What the core reports to the admin side: refused admin commands (audited) and every
+    question asked (logged for /admin stats, with 👍/👎 buttons under an answer)."""
 
-    async def refused(req: Request, text: str) -> None:
-        await audit(learning, req, text[:200], "refused: not an admin")
+    def __init__(self, learning: LearningService) -> None:
+        self.learning = learning
 
-    async def on_question(req: Request, question: str, reply: Reply) -> Reply:
+    async def refused(self, req: Request, text: str) -> None:
+        await audit(self.learning, req, text[:200], "refused: not an admin")
+
+    async def question(self, req: Request, question: str, reply: Reply) -> Reply:
         answer = reply.answer
-        async with learning.db.sessions() as s:
+        async with self.learning.db.sessions() as s:
             row = QuestionLog(
-                at=learning.clock.now(),
+                at=self.learning.clock.now(),
                 platform=req.platform,
                 user_id=req.user_id,
                 question=question[:1000],
@@ -58,18 +64,34 @@ def install_admin(core: BotCore, learning: LearningService, reingester: Reingest
         buttons = (Button("👍", f"/feedback up {qid}"), Button("👎", f"/feedback down {qid}"))
         return replace(reply, buttons=reply.buttons + buttons)
 
-    core.on_refused = refused
-    core.on_question = on_question
 
-    @core.registry.command("feedback", "rate an answer", usage="up|down ID")
-    async def feedback(req: Request, args: str) -> Reply:
+class AdminCommands:
+    """/admin and its actions, and /feedback; one method per action."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        learning: LearningService,
+        reingester: Reingester,
+        retriever: Retriever,
+    ) -> None:
+        self.settings = settings
+        self.learning = learning
+        self.reingester = reingester
+        self.retriever = retriever
+
+    def register(self, registry: CommandRegistry) -> None:
+        registry.add("feedback", "rate an answer", self.feedback, usage="up|down ID")
+        registry.add("admin", "admin tools", self.admin, usage=ADMIN_USAGE, admin=True)
+
+    async def feedback(self, req: Request, args: str) -> Reply:
         parts = args.split()
         # Ids are positive 63-bit integers (19 digits at most); a longer number overflows the
         # database driver, and int() refuses one of more than 4,300 digits.
         valid = len(parts) == 2 and parts[0] in ("up", "down") and len(parts[1]) <= 19
         if not (valid and parts[1].isascii() and parts[1].isdigit() and 0 < int(parts[1]) < 2**63):
             return Reply.text("Use the 👍 and 👎 buttons under an answer to rate it.", kind="error")
-        async with learning.db.sessions() as s:
+        async with self.learning.db.sessions() as s:
             row = await s.get(QuestionLog, int(parts[1]))
             if row is None or (row.platform, row.user_id) != (req.platform, req.user_id):
                 return Reply.text("You can only rate answers to your own questions.", kind="error")
@@ -81,75 +103,76 @@ def install_admin(core: BotCore, learning: LearningService, reingester: Reingest
             else "Thanks for telling me. The admins will see which answers need work."
         )
 
-    @core.registry.command("admin", "admin tools", usage=ADMIN_USAGE, admin=True)
-    async def admin(req: Request, args: str) -> Reply:
+    async def admin(self, req: Request, args: str) -> Reply:
         sub, _, rest = args.strip().partition(" ")
         sub = sub.lower()
         action = f"/admin {args.strip()}"[:200]
-        if sub == "reingest":
-            started, job = await reingester.start(who_label(req), target_of(req))
-            if not started:
-                await audit(
-                    learning,
-                    req,
-                    action,
-                    f"refused: already running since {job.started_at:%H:%M} UTC",
-                )
-                return Reply.text(
-                    f"A re-ingest is already running: started by {job.started_by} at "
-                    f"{job.started_at:%Y-%m-%d %H:%M} UTC ({job.stage}, {job.done}/{job.total}). "
-                    "I'll report when it's done.",
-                    kind="error",
-                )
-            await audit(learning, req, action, "started")
+        handler = {
+            "reingest": self.reingest,
+            "status": self.status,
+            "docs": self.docs,
+            "remove": self.remove,
+            "add": self.add,
+            "audit": self.audit,
+            "stats": self.stats,
+        }.get(sub)
+        if handler is None:
             return Reply.text(
-                "🔄 Re-ingest started. I keep answering questions meanwhile; send /admin status "
-                "for progress. I'll post the report here when it's done."
+                f"Admin commands: /admin {ADMIN_USAGE}.", kind="error" if sub else "info"
             )
-        if sub == "status":
-            job = reingester.current
-            if job is None:
-                return Reply.text("No re-ingest has run since the bot started.")
-            state = "running" if job.running else ("failed" if job.error else "finished")
-            return Reply.text(
-                f"Re-ingest {state}: started by {job.started_by} at {job.started_at:%H:%M} UTC; "
-                f"{job.stage} {job.done}/{job.total}."
-            )
-        if sub == "docs":
-            manifest = core.answerer.retriever.current().manifest
-            lines = tuple(
-                f"{src}: {d.title}, {len(d.chunk_ids)} chunks, ingested {d.ingested_at}"
-                for src, d in sorted(manifest.docs.items())
-            )
-            await audit(learning, req, action, f"listed {len(lines)} documents")
-            return Reply(
-                (
-                    Paragraph(
-                        f"Index version {manifest.version}: {len(lines)} documents, "
-                        f"{manifest.chunk_count} chunks."
-                    ),
-                    Bullets(lines),
-                )
-            )
-        if sub == "remove":
-            return await remove(req, rest.strip(), action)
-        if sub == "add":
-            return await add(req, rest.strip().lower() == "replace", action)
-        if sub == "audit":
-            entries = await recent(learning)
-            lines = tuple(
-                f"{e.at:%Y-%m-%d %H:%M} {e.user_name or e.user_id} ({e.platform}): {e.action} -> {e.result}"
-                for e in entries
-            )
-            return Reply((Paragraph("Latest admin actions:"), Bullets(lines or ("nothing yet",))))
-        if sub == "stats":
-            await audit(learning, req, action, "shown")
-            return await stats()
-        return Reply.text(f"Admin commands: /admin {ADMIN_USAGE}.", kind="error" if sub else "info")
+        return await handler(req, rest.strip(), action)
 
-    async def remove(req: Request, rest: str, action: str) -> Reply:
+    async def reingest(self, req: Request, rest: str, action: str) -> Reply:
+        started, job = await self.reingester.start(who_label(req), target_of(req))
+        if not started:
+            since = f"refused: already running since {job.started_at:%H:%M} UTC"
+            await audit(self.learning, req, action, since)
+            return Reply.text(
+                f"A re-ingest is already running: started by {job.started_by} at "
+                f"{job.started_at:%Y-%m-%d %H:%M} UTC ({job.stage}, {job.done}/{job.total}). "
+                "I'll report when it's done.",
+                kind="error",
+            )
+        await audit(self.learning, req, action, "started")
+        return Reply.text(
+            "🔄 Re-ingest started. I keep answering questions meanwhile; send /admin status "
+            "for progress. I'll post the report here when it's done."
+        )
+
+    async def status(self, req: Request, rest: str, action: str) -> Reply:
+        job = self.reingester.current
+        if job is None:
+            return Reply.text("No re-ingest has run since the bot started.")
+        state = "running" if job.running else ("failed" if job.error else "finished")
+        return Reply.text(
+            f"Re-ingest {state}: started by {job.started_by} at {job.started_at:%H:%M} UTC; "
+            f"{job.stage} {job.done}/{job.total}."
+        )
+
+    async def docs(self, req: Request, rest: str, action: str) -> Reply:
+        manifest = self.retriever.current().manifest
+        lines = tuple(
+            f"{src}: {d.title}, {len(d.chunk_ids)} chunks, ingested {d.ingested_at}"
+            for src, d in sorted(manifest.docs.items())
+        )
+        await audit(self.learning, req, action, f"listed {len(lines)} documents")
+        head = (
+            f"Index version {manifest.version}: {len(lines)} documents, "
+            f"{manifest.chunk_count} chunks."
+        )
+        return Reply((Paragraph(head), Bullets(lines)))
+
+    async def audit(self, req: Request, rest: str, action: str) -> Reply:
+        lines = tuple(
+            f"{e.at:%Y-%m-%d %H:%M} {e.user_name or e.user_id} ({e.platform}): "
+            f"{e.action} -> {e.result}"
+            for e in await recent(self.learning)
+        )
+        return Reply((Paragraph("Latest admin actions:"), Bullets(lines or ("nothing yet",))))
+
+    async def remove(self, req: Request, rest: str, action: str) -> Reply:
         name, _, confirm = rest.partition(" ")
-        manifest = core.answerer.retriever.current().manifest
+        manifest = self.retriever.current().manifest
         matches = [src for src in manifest.docs if src == name or Path(src).name == name]
         if not name or len(matches) != 1:
             return Reply.text(
@@ -157,25 +180,27 @@ def install_admin(core: BotCore, learning: LearningService, reingester: Reingest
                 kind="error",
             )
         source = matches[0]
-        path = (settings.knowledge_dir.parent / source).resolve()
-        if not path.is_relative_to(settings.knowledge_dir.resolve()) or not path.is_file():
-            await audit(learning, req, action, "refused: not a file in the knowledge folder")
+        knowledge = self.settings.knowledge_dir
+        path = (knowledge.parent / source).resolve()
+        if not path.is_relative_to(knowledge.resolve()) or not path.is_file():
+            await audit(self.learning, req, action, "refused: not a file in the knowledge folder")
             return Reply.text(
                 f"{source} is not a file in the knowledge folder, so I won't delete it.",
                 kind="error",
             )
         if confirm.strip().lower() != "confirm":
             chunks = len(manifest.docs[source].chunk_ids)
+            again = f"/admin remove {Path(source).name} confirm"
             return Reply(
                 (
                     Paragraph(
                         f"This deletes {source} ({chunks} chunks) from the knowledge folder and "
-                        f"re-ingests. Send /admin remove {Path(source).name} confirm to go ahead."
+                        f"re-ingests. Send {again} to go ahead."
                     ),
                 ),
-                buttons=(Button("Yes, remove it", f"/admin remove {Path(source).name} confirm"),),
+                buttons=(Button("Yes, remove it", again),),
             )
-        started, job = await reingester.start(who_label(req), target_of(req))
+        started, job = await self.reingester.start(who_label(req), target_of(req))
         if not started:
             return Reply.text(
                 f"A re-ingest started by {job.started_by} is running; remove it when that is done.",
@@ -183,10 +208,10 @@ def install_admin(core: BotCore, learning: LearningService, reingester: Reingest
             )
         # The run was scheduled, not started: delete before the worker thread reads the folder.
         path.unlink()
-        await audit(learning, req, action, "removed; re-ingest started")
+        await audit(self.learning, req, action, "removed; re-ingest started")
         return Reply.text(f"🗑 Removed {source}. Re-ingesting now; I'll post the report here.")
 
-    async def add(req: Request, replace: bool, action: str) -> Reply:
+    async def add(self, req: Request, rest: str, action: str) -> Reply:
         if len(req.attachments) != 1:
             return Reply.text(
                 "Send one document (.md, .txt, .pdf or .html) with /admin add as its caption.",
@@ -199,14 +224,14 @@ def install_admin(core: BotCore, learning: LearningService, reingester: Reingest
                 att.filename,
                 att.data,
                 att.length,
-                settings.knowledge_dir,
-                settings.max_upload_bytes,
-                replace,
+                self.settings.knowledge_dir,
+                self.settings.max_upload_bytes,
+                rest.lower() == "replace",
             )
         except UploadRefused as exc:
-            await audit(learning, req, action, f"refused: {exc}")
+            await audit(self.learning, req, action, f"refused: {exc}")
             return Reply.text(f"Not added: {exc}", kind="error")
-        started, job = await reingester.start(who_label(req), target_of(req))
+        started, job = await self.reingester.start(who_label(req), target_of(req))
         if not started:
             return Reply.text(
                 f"A re-ingest started by {job.started_by} is running; send the file again when "
@@ -217,62 +242,28 @@ def install_admin(core: BotCore, learning: LearningService, reingester: Reingest
         tmp = target.with_name(f".{target.name}.part")
         tmp.write_bytes(att.data)
         tmp.replace(target)
-        await audit(learning, req, action, "stored; re-ingest started")
+        await audit(self.learning, req, action, "stored; re-ingest started")
         return Reply.text(
             f"📄 Added {target.name} ({att.length / 1024:.0f} KB). Re-ingesting now; I'll post "
             "the report here."
         )
 
-    async def stats() -> Reply:
-        now = learning.clock.now()
-        async with learning.db.sessions() as s:
-            learners = (await s.execute(select(func.count(Learner.id)))).scalar_one()
-
-            async def active(since) -> int:  # type: ignore[no-untyped-def]
-                q = select(func.count(func.distinct(Identity.learner_id))).where(
-                    Identity.last_seen_at >= since
-                )
-                return (await s.execute(q)).scalar_one()
-
-            today, week = (
-                await active(now - timedelta(days=1)),
-                await active(now - timedelta(days=7)),
-            )
-            asked = (await s.execute(select(func.count(QuestionLog.id)))).scalar_one()
-            asked_week = (
-                await s.execute(
-                    select(func.count(QuestionLog.id)).where(
-                        QuestionLog.at >= now - timedelta(days=7)
-                    )
-                )
-            ).scalar_one()
-            text = func.lower(QuestionLog.question)
-            missing = (
-                await s.execute(
-                    select(text, func.count())
-                    .where(QuestionLog.answered.is_(False))
-                    .group_by(text)
-                    .order_by(func.count().desc(), text)
-                    .limit(5)
-                )
-            ).all()
-            up = (
-                await s.execute(select(func.count()).where(QuestionLog.feedback == 1))
-            ).scalar_one()
-            down = (
-                await s.execute(select(func.count()).where(QuestionLog.feedback == -1))
-            ).scalar_one()
+    async def stats(self, req: Request, rest: str, action: str) -> Reply:
+        await audit(self.learning, req, action, "shown")
+        async with self.learning.db.sessions() as s:
+            f = await stats_figures(s, self.learning.clock.now())
         ratio = (
-            f"{100 * up / (up + down):.0f}% 👍 ({up} 👍, {down} 👎)"
-            if up + down
+            f"{100 * f.up / (f.up + f.down):.0f}% 👍 ({f.up} 👍, {f.down} 👎)"
+            if f.up + f.down
             else "no ratings yet"
         )
         lines = (
-            f"Learners: {learners}; active in the last 24 h: {today}; last 7 days: {week}",
-            f"Questions asked: {asked} ({asked_week} in the last 7 days)",
+            f"Learners: {f.learners}; active in the last 24 h: {f.active_day}; "
+            f"last 7 days: {f.active_week}",
+            f"Questions asked: {f.asked} ({f.asked_week} in the last 7 days)",
             f"Feedback: {ratio}",
         )
-        gaps = tuple(f"{q} ({n}x)" for q, n in missing) or ("none so far",)
+        gaps = tuple(f"{q} ({n}x)" for q, n in f.missing) or ("none so far",)
         return Reply(
             (
                 Paragraph("📊 Bot stats"),
@@ -281,3 +272,46 @@ def install_admin(core: BotCore, learning: LearningService, reingester: Reingest
                 Bullets(gaps),
             )
         )
+
+
+@dataclass(frozen=True)
+class StatsFigures:
+    learners: int
+    active_day: int
+    active_week: int
+    asked: int
+    asked_week: int
+    missing: list[tuple[str, int]]
+    up: int
+    down: int
+
+
+async def stats_figures(s: AsyncSession, now: datetime) -> StatsFigures:
+    async def count(q) -> int:  # type: ignore[no-untyped-def]
+        return int((await s.execute(q)).scalar_one())
+
+    def active(days: int):  # type: ignore[no-untyped-def]
+        since = now - timedelta(days=days)
+        return select(func.count(func.distinct(Identity.learner_id))).where(
+            Identity.last_seen_at >= since
+        )
+
+    text = func.lower(QuestionLog.question)
+    missing = await s.execute(
+        select(text, func.count())
+        .where(QuestionLog.answered.is_(False))
+        .group_by(text)
+        .order_by(func.count().desc(), text)
+        .limit(5)
+    )
+    week = QuestionLog.at >= now - timedelta(days=7)
+    return StatsFigures(
+        learners=await count(select(func.count(Learner.id))),
+        active_day=await count(active(1)),
+        active_week=await count(active(7)),
+        asked=await count(select(func.count(QuestionLog.id))),
+        asked_week=await count(select(func.count(QuestionLog.id)).where(week)),
+        missing=[(q, n) for q, n in missing.all()],
+        up=await count(select(func.count()).where(QuestionLog.feedback == 1)),
+        down=await count(select(func.count()).where(QuestionLog.feedback == -1)),
+    )

@@ -7,6 +7,7 @@ questions are decided here once, so Discord, Telegram and the console behave ide
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from bot.config import Settings
@@ -14,6 +15,7 @@ from bot.core import language, smalltalk
 from bot.core.answers import Answer, Answerer
 from bot.core.messages import Bullets, Paragraph, Reply, Request
 from bot.core.registry import CommandRegistry
+from bot.learning.service import LearningService, Who
 from bot.ops.metrics import ANSWER_LATENCY, ANSWERS
 from bot.retrieval.retriever import IndexMissing
 from bot.textutil import clean_user_text
@@ -65,15 +67,31 @@ def answer_reply(answer: Answer) -> Reply:
     )
 
 
+RefusedHook = Callable[[Request, str], Awaitable[None]]
+QuestionHook = Callable[[Request, str, Reply], Awaitable[Reply]]
+
+
 class BotCore:
-    def __init__(self, settings: Settings, answerer: Answerer) -> None:
+    """Dispatch: commands to their handlers in the registry, everything else to the answerer.
+
+    `learning` (None without a database) tailors answers to enrolled learners and shows
+    pending notices; `on_refused` hears refused admin commands and `on_question` every
+    question asked (the admin side audits and logs them)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        answerer: Answerer,
+        learning: LearningService | None = None,
+        on_refused: RefusedHook | None = None,
+        on_question: QuestionHook | None = None,
+    ) -> None:
         self.settings = settings
         self.answerer = answerer
         self.registry = CommandRegistry()
-        self.learning = None  # set by bootstrap.build_app when a database is configured
-        # Hooks installed by the admin module: audit refused admin commands; log questions.
-        self.on_refused = None
-        self.on_question = None
+        self.learning = learning
+        self.on_refused = on_refused
+        self.on_question = on_question
         self._register_commands()
 
     # -- entry point -------------------------------------------------------------------
@@ -98,8 +116,6 @@ class BotCore:
         """Put a pending one-time notice (e.g. why nudges stopped) in front of the reply."""
         if self.learning is None or not req.text.strip().startswith("/"):
             return reply
-        from bot.learning.service import Who
-
         notice = await self.learning.take_notice(Who(req.platform, req.user_id, req.user_name))
         if notice is None:
             return reply

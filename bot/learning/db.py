@@ -29,12 +29,6 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def default_url(data_dir: Path) -> str:
-    path = Path(data_dir).resolve() / "mlbot.db"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return f"sqlite+aiosqlite:///{path}"
-
-
 @dataclass
 class Database:
     engine: AsyncEngine

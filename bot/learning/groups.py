@@ -1,36 +1,68 @@
 """Study groups: a chat (Telegram group, Discord channel) that follows one plan together.
 
-The group has its own track, time zone, time and days. Each active day the engine posts the
-group's next task; each member's Done is recorded; a leaderboard and a weekly summary (part of
-Monday's post) keep the group going. Platform permission checks happen in the adapter, which
-reports the result as Request.chat_admin; every decision is made here.
+The group has its own track, time zone, time and days. Each active day the nudge engine posts
+the group's next task (`due_posts` writes the post rows); each member's Done is recorded; a
+leaderboard and a weekly summary (part of Monday's post) keep the group going. Platform
+permission checks happen in the adapter, which reports the result as Request.chat_admin.
+Each use case takes a unit of work, commits what it changed and returns a result.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.answers import Citation
-from bot.core.messages import Bullets, Button, Paragraph, Reply, Request
-from bot.core.registry import CommandRegistry
 from bot.learning.curriculum import Task
+from bot.learning.due import windows, zone_buckets
 from bot.learning.models import GroupDone, GroupMember, GroupPost, Learner, StudyGroup
 from bot.learning.service import LearningService, Who
-from bot.learning.validate import (
-    InvalidSetting,
-    format_days,
-    format_minute,
-    parse_time,
-    parse_zone,
-)
-from bot.nudges.delivery import DeliveryQueue, SendJob, Target
-from bot.nudges.due import windows, zone_buckets
+from bot.learning.validate import InvalidSetting, parse_time, parse_zone
 
-DONE_BUTTON = (Button("✅ Done", "/done"),)
+Board = list[tuple[str, int]]
+
+
+@dataclass(frozen=True)
+class SetUp:
+    """/group setup: `ok`, `unknown_track` (typed shown back) or `invalid` (error)."""
+
+    status: Literal["ok", "unknown_track", "invalid"]
+    group: StudyGroup | None = None
+    typed: str = ""
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class Status:
+    group: StudyGroup
+    posted: int
+    members: int
+
+
+@dataclass(frozen=True)
+class Marked:
+    """A member's Done: `no_group`, `not_posted`, `already` or `done` (with the count)."""
+
+    status: Literal["no_group", "not_posted", "already", "done"]
+    group: StudyGroup | None = None
+    task_title: str = ""
+    count: int = 0
+
+
+@dataclass(frozen=True)
+class DuePost:
+    """A group post written (pending) and ready to send; number counts from 1."""
+
+    group: StudyGroup
+    post_id: int
+    task: Task
+    number: int
+    weekly: Board | None  # last week's leaderboard, on Mondays
 
 
 class GroupService:
@@ -42,6 +74,7 @@ class GroupService:
         """Read live: an admin re-ingest can reload the curriculum while the bot runs."""
         return self.svc.curriculum
 
+    # -- queries -----------------------------------------------------------------------
     async def get(self, s: AsyncSession, platform: str, channel_id: str) -> StudyGroup | None:
         row = await s.execute(
             select(StudyGroup).where(
@@ -59,19 +92,19 @@ class GroupService:
     def next_task(self, group: StudyGroup, posted_ids: set[str]) -> Task | None:
         return next((t for t in self.cur.track_tasks(group.track) if t.id not in posted_ids), None)
 
+    def task_title(self, task_id: str) -> str:
+        task = self.cur.tasks.get(task_id)
+        return task.title if task else task_id
+
     async def join(self, s: AsyncSession, group: StudyGroup, learner: Learner) -> None:
-        exists_ = await s.get(GroupMember, (group.id, learner.id))
-        if exists_ is None:
-            s.add(
-                GroupMember(
-                    group_id=group.id, learner_id=learner.id, joined_at=self.svc.clock.now()
-                )
-            )
+        if await s.get(GroupMember, (group.id, learner.id)) is None:
+            now = self.svc.clock.now()
+            s.add(GroupMember(group_id=group.id, learner_id=learner.id, joined_at=now))
             await s.flush()
 
     async def leaderboard(
         self, s: AsyncSession, group: StudyGroup, since: datetime | None = None, limit: int = 10
-    ) -> list[tuple[str, int]]:
+    ) -> Board:
         q = (
             select(Learner.display_name, Learner.id, func.count(GroupDone.task_id))
             .join(GroupDone, GroupDone.learner_id == Learner.id)
@@ -84,264 +117,136 @@ class GroupService:
             q = q.where(GroupDone.at >= since)
         return [(name or f"learner {lid}", n) for name, lid, n in await s.execute(q)]
 
-    def post_reply(
-        self, group: StudyGroup, task: Task, number: int, weekly: list[tuple[str, int]] | None
-    ) -> Reply:
-        blocks: list = []
-        if weekly is not None:
-            lines = tuple(f"{name}: {n} task(s)" for name, n in weekly) or (
-                "No tasks marked done last week.",
+    async def status(self, s: AsyncSession, group: StudyGroup) -> Status:
+        posts = await self.posted(s, group)
+        count = select(func.count()).where(GroupMember.group_id == group.id)
+        return Status(group, len(posts), (await s.execute(count)).scalar_one())
+
+    # -- use cases -----------------------------------------------------------------------
+    async def setup(
+        self, s: AsyncSession, who: Who, where: tuple[str, str], args: list[str]
+    ) -> SetUp:
+        """Start (or change) the group's plan: TRACK ZONE HH:MM; the admin joins it."""
+        track = args[0].lower()
+        if track not in self.cur.tracks:
+            return SetUp("unknown_track", typed=args[0][:30])
+        try:
+            zone, minute = parse_zone(args[1]), parse_time(" ".join(args[2:]))
+        except InvalidSetting as exc:
+            return SetUp("invalid", error=str(exc))
+        admin, _ = await self.svc.get_or_create(s, who)
+        group = await self.get(s, *where)
+        if group is None:
+            group = StudyGroup(
+                platform=where[0],
+                channel_id=where[1],
+                track=track,
+                tz=zone,
+                nudge_minute=minute,
+                active_days=0b1111111,
+                paused=False,
+                created_at=self.svc.clock.now(),
+                created_by=admin.id,
             )
-            blocks += [Paragraph("📊 Last week in this group:"), Bullets(lines)]
-        blocks += [
-            Paragraph(f"📣 Group task {number}: {task.title}"),
-            Paragraph(
-                f"{task.details} About {task.minutes} min. Tap Done when you've finished it."
-            ),
-        ]
-        cites = tuple(
-            Citation(n, r.title, r.heading, r.source) for n, r in enumerate(task.sections, 1)
-        )
-        return Reply(tuple(blocks), citations=cites, buttons=DONE_BUTTON)
-
-    # -- the engine's part -------------------------------------------------------------
-    async def tick(self, now: datetime, queue: DeliveryQueue, grace_minutes: int) -> int:
-        """Queue today's post for every group whose local time has come; returns how many."""
-        queued = 0
-        async with self.svc.db.sessions() as s:
-            zones = list(
-                (
-                    await s.execute(
-                        select(StudyGroup.tz).where(StudyGroup.paused.is_(False)).distinct()
-                    )
-                ).scalars()
-            )
-            due: list[tuple[int, date]] = []
-            for (day, minute), bucket in zone_buckets(zones, now).items():
-                for wday, lo, hi in windows(day, minute, grace_minutes):
-                    posted = select(GroupPost.group_id).where(GroupPost.local_date == wday)
-                    rows = await s.execute(
-                        select(StudyGroup.id).where(
-                            StudyGroup.tz.in_(bucket),
-                            StudyGroup.paused.is_(False),
-                            StudyGroup.nudge_minute.between(lo, hi),
-                            StudyGroup.active_days.op("&")(1 << wday.weekday()) != 0,
-                            StudyGroup.id.not_in(posted),
-                        )
-                    )
-                    due.extend((gid, wday) for (gid,) in rows)
-            for gid, wday in due:
-                group = await s.get(StudyGroup, gid)
-                if group is None or not queue.can_deliver(group.platform):
-                    continue
-                posts = await self.posted(s, group)
-                task = self.next_task(group, {p.task_id for p in posts})
-                if task is None:
-                    continue
-                row = GroupPost(
-                    group_id=gid, local_date=wday, task_id=task.id, created_at=now, status="pending"
-                )
-                s.add(row)
-                try:
-                    await s.commit()  # one post per group and local date, written before sending
-                except IntegrityError:
-                    await s.rollback()
-                    continue
-                weekly = None
-                if wday.weekday() == 0 and posts:
-                    weekly = await self.leaderboard(s, group, since=now - timedelta(days=7))
-                reply = self.post_reply(group, task, len(posts) + 1, weekly)
-                await queue.put(
-                    SendJob(
-                        Target(group.platform, group.channel_id, "group"),
-                        reply,
-                        group_post_id=row.id,
-                    )
-                )
-                queued += 1
-        return queued
-
-
-def register_group_commands(reg: CommandRegistry, groups: GroupService) -> None:
-    svc = groups.svc
-
-    def where_error(req: Request) -> Reply | None:
-        if req.where != "group" or not req.channel_id:
-            return Reply.text(
-                "Group commands work in a group chat or server channel, not here.", kind="error"
-            )
-        return None
-
-    @reg.command(
-        "group",
-        "study group: setup, status, leaderboard, pause, resume, leave",
-        usage="[setup TRACK ZONE HH:MM | status | leaderboard | pause | resume | leave]",
-    )
-    async def group(req: Request, args: str) -> Reply:
-        if (err := where_error(req)) is not None:
-            return err
-        sub, _, rest = args.strip().partition(" ")
-        sub = sub.lower() or "status"
-        who = Who(req.platform, req.user_id, req.user_name)
-        async with svc.db.sessions() as s:
-            grp = await groups.get(s, req.platform, req.channel_id or "")
-            if sub in ("setup", "pause", "resume") and not req.chat_admin:
-                return Reply.text(
-                    "Only the chat's admins (people who can manage this channel) can "
-                    f"use /group {sub}. Ask one of them!",
-                    kind="error",
-                )
-            if sub == "setup":
-                parts = rest.split()
-                if len(parts) < 3:
-                    return Reply.text(
-                        "Usage: /group setup TRACK ZONE HH:MM, for example "
-                        "/group setup part-time Europe/Berlin 19:00. Tracks: "
-                        + ", ".join(groups.cur.tracks)
-                        + ".",
-                        kind="error",
-                    )
-                track = parts[0].lower()
-                if track not in groups.cur.tracks:
-                    return Reply.text(
-                        f"I don't have a plan called \u201c{parts[0][:30]}\u201d. Choose one of: "
-                        + ", ".join(groups.cur.tracks)
-                        + ".",
-                        kind="error",
-                    )
-                try:
-                    zone, minute = parse_zone(parts[1]), parse_time(" ".join(parts[2:]))
-                except InvalidSetting as exc:
-                    return Reply.text(f"{exc} Nothing was changed.", kind="error")
-                admin, _ = await svc.get_or_create(s, who)
-                if grp is None:
-                    grp = StudyGroup(
-                        platform=req.platform,
-                        channel_id=req.channel_id,
-                        track=track,
-                        tz=zone,
-                        nudge_minute=minute,
-                        active_days=0b1111111,
-                        paused=False,
-                        created_at=svc.clock.now(),
-                        created_by=admin.id,
-                    )
-                    s.add(grp)
-                    await s.flush()
-                else:
-                    grp.track, grp.tz, grp.nudge_minute, grp.paused = track, zone, minute, False
-                await groups.join(s, grp, admin)
-                await s.commit()
-                return Reply.text(
-                    f"📚 This chat now follows {groups.cur.tracks[track].name}. I'll post the "
-                    f"group's task at {format_minute(minute)} ({zone}), "
-                    f"{format_days(grp.active_days)}. Everyone taps Done when finished; "
-                    "/group leaderboard shows who's keeping up."
-                )
-            if grp is None:
-                return Reply.text(
-                    "This chat has no study plan yet. An admin can start one with "
-                    "/group setup TRACK ZONE HH:MM.",
-                    kind="error",
-                )
-            if sub == "status":
-                posts = await groups.posted(s, grp)
-                members = (
-                    await s.execute(select(func.count()).where(GroupMember.group_id == grp.id))
-                ).scalar_one()
-                state = "paused" if grp.paused else "on"
-                return Reply.text(
-                    f"This group follows {groups.cur.tracks[grp.track].name}: {len(posts)} task(s) posted, "
-                    f"{members} member(s), daily post at {format_minute(grp.nudge_minute)} "
-                    f"({grp.tz}), {format_days(grp.active_days)} ({state})."
-                )
-            if sub == "leaderboard":
-                board = await groups.leaderboard(s, grp)
-                if not board:
-                    return Reply.text("No one has marked a group task done yet. Be the first!")
-                medals = ["🥇", "🥈", "🥉"]
-                lines = tuple(
-                    f"{medals[i] if i < 3 else f'{i + 1}.'} {name}: {n}"
-                    for i, (name, n) in enumerate(board)
-                )
-                return Reply((Paragraph("🏆 Group tasks done:"), Bullets(lines)))
-            if sub in ("pause", "resume"):
-                grp.paused = sub == "pause"
-                await s.commit()
-                return Reply.text(
-                    "⏸ Daily group posts paused. /group resume to restart them."
-                    if grp.paused
-                    else "▶️ Daily group posts are back on."
-                )
-            if sub == "leave":
-                learner = await svc.find_learner(s, who)
-                member = await s.get(GroupMember, (grp.id, learner.id)) if learner else None
-                if member is None:
-                    return Reply.text("You're not a member of this group's plan.")
-                await s.delete(member)
-                await s.commit()
-                return Reply.text("You've left this group's plan. Your own progress is untouched.")
-            return Reply.text(
-                f"I don't know /group {sub[:20]}. Try setup, status, leaderboard, pause, "
-                "resume or leave.",
-                kind="error",
-            )
-
-
-def register_group_aliases(reg: CommandRegistry) -> None:
-    """Short forms platforms expect, routed to the same /group logic."""
-    group = reg.get("group")
-    assert group is not None
-
-    @reg.command("leaderboard", "who in this group has done the most tasks")
-    async def leaderboard(req: Request, args: str) -> Reply:
-        return await group.handler(req, "leaderboard")
-
-
-async def group_done(groups: GroupService, req: Request) -> Reply:
-    """A member's Done on the group's latest task (used by /done in a group chat)."""
-    svc = groups.svc
-    async with svc.db.sessions() as s:
-        grp = await groups.get(s, req.platform, req.channel_id or "")
-        if grp is None:
-            return Reply.text(
-                "This chat has no study plan yet. An admin can start one with "
-                "/group setup TRACK ZONE HH:MM.",
-                kind="error",
-            )
-        posts = await groups.posted(s, grp)
-        if not posts:
-            return Reply.text(
-                "The group's first task hasn't been posted yet; it comes at "
-                f"{format_minute(grp.nudge_minute)} ({grp.tz}).",
-                kind="error",
-            )
-        task_id = posts[-1].task_id
-        learner, _ = await svc.get_or_create(s, Who(req.platform, req.user_id, req.user_name))
-        await groups.join(s, grp, learner)
-        if await s.get(GroupDone, (grp.id, learner.id, task_id)) is not None:
-            return Reply.text(
-                f"You've already marked \u201c{cur_title(groups, task_id)}\u201d done. 👍"
-            )
-        s.add(
-            GroupDone(group_id=grp.id, learner_id=learner.id, task_id=task_id, at=svc.clock.now())
-        )
-        await svc.record(s, learner, task_id, "group", group_id=grp.id)
+            s.add(group)
+            await s.flush()
+        else:
+            group.track, group.tz, group.nudge_minute, group.paused = track, zone, minute, False
+        await self.join(s, group, admin)
         await s.commit()
-        count = (
-            await s.execute(
-                select(func.count()).where(
-                    GroupDone.group_id == grp.id, GroupDone.task_id == task_id
-                )
-            )
-        ).scalar_one()
-        name = req.user_name or "You"
-        return Reply.text(
-            f"✅ {name} finished \u201c{cur_title(groups, task_id)}\u201d. "
-            f"{count} member(s) done so far today."
+        return SetUp("ok", group)
+
+    async def set_paused(self, s: AsyncSession, group: StudyGroup, paused: bool) -> None:
+        group.paused = paused
+        await s.commit()
+
+    async def leave(self, s: AsyncSession, group: StudyGroup, who: Who) -> bool:
+        """False when they were not a member."""
+        learner = await self.svc.find_learner(s, who)
+        member = await s.get(GroupMember, (group.id, learner.id)) if learner else None
+        if member is None:
+            return False
+        await s.delete(member)
+        await s.commit()
+        return True
+
+    async def done(self, s: AsyncSession, who: Who, platform: str, channel_id: str) -> Marked:
+        """A member's Done on the group's latest task; it counts for their streak too."""
+        group = await self.get(s, platform, channel_id)
+        if group is None:
+            return Marked("no_group")
+        posts = await self.posted(s, group)
+        if not posts:
+            return Marked("not_posted", group)
+        task_id = posts[-1].task_id
+        learner, _ = await self.svc.get_or_create(s, who)
+        await self.join(s, group, learner)
+        title = self.task_title(task_id)
+        if await s.get(GroupDone, (group.id, learner.id, task_id)) is not None:
+            return Marked("already", group, title)  # nothing changes
+        now = self.svc.clock.now()
+        s.add(GroupDone(group_id=group.id, learner_id=learner.id, task_id=task_id, at=now))
+        await self.svc.record(s, learner, task_id, "group", group_id=group.id)
+        await s.commit()
+        count = select(func.count()).where(
+            GroupDone.group_id == group.id, GroupDone.task_id == task_id
         )
+        return Marked("done", group, title, (await s.execute(count)).scalar_one())
 
+    # -- the nudge engine's part -----------------------------------------------------------
+    async def due_posts(
+        self, now: datetime, grace_minutes: int, can_deliver: Callable[[str], bool]
+    ) -> list[DuePost]:
+        """Write today's post row for every group whose local time has come (one per group
+        and local date, committed before anything is sent) and return what to send."""
+        out: list[DuePost] = []
+        async with self.svc.db.sessions() as s:
+            for gid, wday in await self._due_groups(s, now, grace_minutes):
+                group = await s.get(StudyGroup, gid)
+                if group is not None and can_deliver(group.platform):
+                    post = await self._write_post(s, group, wday, now)
+                    if post is not None:
+                        out.append(post)
+        return out
 
-def cur_title(groups: GroupService, task_id: str) -> str:
-    task = groups.cur.tasks.get(task_id)
-    return task.title if task else task_id
+    async def _due_groups(
+        self, s: AsyncSession, now: datetime, grace_minutes: int
+    ) -> list[tuple[int, date]]:
+        active = StudyGroup.paused.is_(False)
+        zones = (await s.execute(select(StudyGroup.tz).where(active).distinct())).scalars()
+        due: list[tuple[int, date]] = []
+        for (day, minute), bucket in zone_buckets(list(zones), now).items():
+            for wday, lo, hi in windows(day, minute, grace_minutes):
+                posted = select(GroupPost.group_id).where(GroupPost.local_date == wday)
+                rows = await s.execute(
+                    select(StudyGroup.id).where(
+                        StudyGroup.tz.in_(bucket),
+                        active,
+                        StudyGroup.nudge_minute.between(lo, hi),
+                        StudyGroup.active_days.op("&")(1 << wday.weekday()) != 0,
+                        StudyGroup.id.not_in(posted),
+                    )
+                )
+                due.extend((gid, wday) for (gid,) in rows)
+        return due
+
+    async def _write_post(
+        self, s: AsyncSession, group: StudyGroup, wday: date, now: datetime
+    ) -> DuePost | None:
+        posts = await self.posted(s, group)
+        task = self.next_task(group, {p.task_id for p in posts})
+        if task is None:
+            return None
+        row = GroupPost(
+            group_id=group.id, local_date=wday, task_id=task.id, created_at=now, status="pending"
+        )
+        s.add(row)
+        try:
+            await s.commit()  # one post per group and local date, written before sending
+        except IntegrityError:
+            await s.rollback()
+            return None
+        weekly = None
+        if wday.weekday() == 0 and posts:
+            weekly = await self.leaderboard(s, group, since=now - timedelta(days=7))
+        return DuePost(group, row.id, task, len(posts) + 1, weekly)

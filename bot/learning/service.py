@@ -257,7 +257,7 @@ class LearningService:
         row = await s.get(LinkCode, code.strip().upper())
         if row is None:
             return "unknown", None
-        if _aware(row.expires_at) < self.clock.now():
+        if aware(row.expires_at) < self.clock.now():
             await s.delete(row)
             return "expired", None
         target = await s.get(Learner, row.learner_id)
@@ -336,5 +336,5 @@ class LearningService:
         return await privacy.erase(s, learner, accounts)
 
 
-def _aware(value: datetime) -> datetime:
+def aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -148,6 +148,7 @@ class DeliveryQueue:
         deliverers: dict[str, Deliverer],
         limits: dict[str, Limits] | None = None,
         on_result: ResultHook | None = None,
+        before_send: Callable[[SendJob], Awaitable[None]] | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.deliverers: dict[str, Deliverer] = {}
@@ -156,7 +157,7 @@ class DeliveryQueue:
         self._queues: dict[str, asyncio.Queue[SendJob]] = {}
         self._limiters: dict[str, RateLimiter] = {}
         self.on_result = on_result
-        self.before_send: Callable[[SendJob], Awaitable[None]] | None = None
+        self.before_send = before_send
         self._workers: list[asyncio.Task] = []
         self._inflight: set[asyncio.Future] = set()
         self.stats: dict[str, DeliveryStats] = {}

@@ -19,11 +19,13 @@ from sqlalchemy import and_, exists, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.core.messages import Paragraph, Reply
-from bot.learning.commands import describe_plan
+from bot.learning.due import windows, zone_buckets
+from bot.learning.groups import GroupService
 from bot.learning.models import Identity, Learner, NudgeSent
 from bot.learning.service import LearningService
 from bot.nudges.delivery import DeliveryQueue, SendJob, Target
-from bot.nudges.due import windows, zone_buckets
+from bot.replies import groups as group_replies
+from bot.replies.learning import describe_plan
 
 log = logging.getLogger(__name__)
 
@@ -54,12 +56,16 @@ def with_lead(reply: Reply, text: str) -> Reply:
 
 class NudgeEngine:
     def __init__(
-        self, svc: LearningService, queue: DeliveryQueue, grace_hours: float = 6.0
+        self,
+        svc: LearningService,
+        queue: DeliveryQueue,
+        grace_hours: float = 6.0,
+        groups: GroupService | None = None,
     ) -> None:
         self.svc = svc
         self.queue = queue
         self.grace_minutes = int(grace_hours * 60)
-        self.groups = None  # set by bootstrap when study groups are wired
+        self.groups = groups
 
     # -- who is due --------------------------------------------------------------------
     async def find_due(self, now: datetime) -> list[DueNudge]:
@@ -113,8 +119,18 @@ class NudgeEngine:
             await self._nudge(item, now, report)
         await self._snoozes(now, report)
         if self.groups is not None:
-            report.group_posts = await self.groups.tick(now, self.queue, self.grace_minutes)
+            report.group_posts = await self._group_posts(now)
         return report
+
+    async def _group_posts(self, now: datetime) -> int:
+        """Each group's daily post, queued once its row is written (see GroupService)."""
+        assert self.groups is not None
+        due = await self.groups.due_posts(now, self.grace_minutes, self.queue.can_deliver)
+        for item in due:
+            target = Target(item.group.platform, item.group.channel_id, "group")
+            job = SendJob(target, group_replies.post(item), group_post_id=item.post_id)
+            await self.queue.put(job)
+        return len(due)
 
     async def _nudge(self, item: DueNudge, now: datetime, report: TickReport) -> None:
         async with self.svc.db.sessions() as s:
@@ -229,34 +245,3 @@ class NudgeEngine:
                     "%d nudge(s) were in flight when the bot stopped; not resent", stale.rowcount
                 )
         return report
-
-    async def before_send(self, job: SendJob) -> None:
-        if job.nudge_id is None:
-            return
-        async with self.svc.db.sessions() as s:
-            await s.execute(
-                update(NudgeSent).where(NudgeSent.id == job.nudge_id).values(status="sending")
-            )
-            await s.commit()
-
-    async def on_result(self, job: SendJob, status: str, error: str | None) -> None:
-        async with self.svc.db.sessions() as s:
-            if job.nudge_id is not None:
-                await s.execute(
-                    update(NudgeSent)
-                    .where(NudgeSent.id == job.nudge_id)
-                    .values(status=status, error=error)
-                )
-            if status == "blocked" and job.learner_id is not None:
-                await s.execute(
-                    update(Learner)
-                    .where(Learner.id == job.learner_id)
-                    .values(
-                        nudges_paused=True,
-                        pause_reason="the bot can't message you (blocked or DMs closed)",
-                        notice="I couldn't send you your daily nudge because I can't message you "
-                        "(the bot is blocked or your DMs are closed), so I've paused nudges. "
-                        "Allow messages from me, then send /settings resume.",
-                    )
-                )
-            await s.commit()
