@@ -26,13 +26,13 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import insert  # noqa: E402
 
 from bot.core.messages import Reply  # noqa: E402
-from bot.learning.clock import FakeClock  # noqa: E402
 from bot.learning.curriculum import load_curriculum  # noqa: E402
 from bot.learning.db import open_database  # noqa: E402
 from bot.learning.models import Identity, Learner  # noqa: E402
 from bot.learning.service import LearningService  # noqa: E402
-from bot.nudges.delivery import DeliveryQueue, Limits, MemoryDeliverer, SendJob, Target  # noqa: E402
+from bot.nudges.delivery import DeliveryQueue, Limits, SendJob, Target  # noqa: E402
 from bot.nudges.engine import NudgeEngine  # noqa: E402
+from tests.doubles import FakeClock, MemoryDeliverer  # noqa: E402
 
 N = 100_000
 

@@ -28,8 +28,8 @@ from bot.adapters.telegram.adapter import LIMITS as TELEGRAM_LIMITS  # noqa: E40
 from bot.adapters.telegram.adapter import TelegramAdapter, TelegramSettings  # noqa: E402
 from bot.bootstrap import build_app  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.learning.clock import FakeClock  # noqa: E402
 from bot.learning.models import Identity, Learner  # noqa: E402
+from tests.doubles import FakeClock  # noqa: E402
 from tests.fakes.telegram import FakeTelegram  # noqa: E402
 
 

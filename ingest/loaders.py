@@ -244,10 +244,6 @@ def parse_bytes(path: Path, source: str, data: bytes) -> LoadedDoc:
     )
 
 
-def load_file(path: Path, source: str, *, max_bytes: int) -> LoadedDoc:
-    return parse_bytes(path, source, read_checked(path, max_bytes=max_bytes))
-
-
 @dataclass(frozen=True)
 class FoundFile:
     path: Path

@@ -222,28 +222,7 @@ def _run(
     files, problems = discover(sources)
     report.docs_failed.extend(problems)
     old_docs = dict(old.docs) if old else {}
-    keep: dict[str, DocEntry] = {}
-    fresh: list[tuple[str, list[Chunk], str, str]] = []  # source, chunks, kind, status
-    for n, f in enumerate(files, start=1):
-        if progress:
-            progress("reading files", n, len(files))
-        prev = old_docs.get(f.source)
-        try:
-            data = read_checked(f.path, max_bytes=settings.max_file_bytes)
-            if prev is not None and not full and prev.hash == content_hash(data):
-                keep[f.source] = prev
-                report.docs_unchanged.append(f.source)
-                continue
-            doc = parse_bytes(f.path, f.source, data)
-            chunks = chunk_document(doc)
-            if not chunks:
-                raise LoadError("no text to index after parsing")
-        except LoadError as exc:
-            report.docs_failed.append((f.source, str(exc)))
-            if prev is not None and not full:
-                keep[f.source] = prev  # the previous version keeps serving
-            continue
-        fresh.append((f.source, chunks, doc.kind, "updated" if prev else "added"))
+    keep, fresh = _read_files(files, old_docs, settings, progress, full, report)
 
     seen = {f.source for f in files}
     roots = [p.resolve().name for p in sources]  # source keys start with the folder's name
@@ -296,6 +275,41 @@ def _run(
     report.chunks_total = manifest.chunk_count
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def _read_files(
+    files: list,
+    old_docs: dict[str, DocEntry],
+    settings: Settings,
+    progress: Progress | None,
+    full: bool,
+    report: IngestReport,
+) -> tuple[dict[str, DocEntry], list[tuple[str, list[Chunk], str, str]]]:
+    """Read and chunk each file that changed: (entries kept as indexed, fresh documents as
+    (source, chunks, kind, 'added'|'updated')). A file that fails keeps its old version."""
+    keep: dict[str, DocEntry] = {}
+    fresh: list[tuple[str, list[Chunk], str, str]] = []
+    for n, f in enumerate(files, start=1):
+        if progress:
+            progress("reading files", n, len(files))
+        prev = old_docs.get(f.source)
+        try:
+            data = read_checked(f.path, max_bytes=settings.max_file_bytes)
+            if prev is not None and not full and prev.hash == content_hash(data):
+                keep[f.source] = prev
+                report.docs_unchanged.append(f.source)
+                continue
+            doc = parse_bytes(f.path, f.source, data)
+            chunks = chunk_document(doc)
+            if not chunks:
+                raise LoadError("no text to index after parsing")
+        except LoadError as exc:
+            report.docs_failed.append((f.source, str(exc)))
+            if prev is not None and not full:
+                keep[f.source] = prev  # the previous version keeps serving
+            continue
+        fresh.append((f.source, chunks, doc.kind, "updated" if prev else "added"))
+    return keep, fresh
 
 
 def _create(client, name: str):

@@ -14,14 +14,14 @@ os.environ.update(
     ANONYMIZED_TELEMETRY="False",
 )
 
-from pathlib import Path  # noqa: E402
+from pathlib import Path
 
-import pytest  # noqa: E402
+import pytest
 
-from bot.bootstrap import build_core  # noqa: E402
-from bot.config import DEFAULT_KNOWLEDGE_DIR, Settings  # noqa: E402
-from bot.retrieval.retriever import Retriever  # noqa: E402
-from ingest.pipeline import run_ingest  # noqa: E402
+from bot.bootstrap import build_core
+from bot.config import DEFAULT_KNOWLEDGE_DIR, Settings
+from bot.retrieval.retriever import Retriever
+from ingest.pipeline import run_ingest
 
 DATA = Path(__file__).parent / "data"
 
@@ -134,7 +134,7 @@ async def db_url(request, tmp_path):
 
 @pytest.fixture
 def clock():
-    from bot.learning.clock import FakeClock
+    from tests.doubles import FakeClock
 
     return FakeClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))  # a Monday
 
@@ -142,7 +142,8 @@ def clock():
 @pytest.fixture
 async def app(kb_settings, kb_retriever, curriculum, clock, db_url, tmp_path):
     from bot.bootstrap import build_app
-    from bot.nudges.delivery import Limits, MemoryDeliverer
+    from bot.nudges.delivery import Limits
+    from tests.doubles import MemoryDeliverer
 
     settings = kb_settings.with_(database_url=db_url, data_dir=tmp_path / "data")
     deliverers = {

@@ -15,13 +15,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.bootstrap import build_nudges  # noqa: E402
-from bot.learning.clock import FakeClock  # noqa: E402
 from bot.learning.curriculum import load_curriculum  # noqa: E402
 from bot.learning.db import open_database  # noqa: E402
 from bot.learning.service import LearningService  # noqa: E402
-from bot.nudges.delivery import Limits, MemoryDeliverer  # noqa: E402
+from bot.nudges.delivery import Limits  # noqa: E402
 from bot.nudges.leader import Leadership  # noqa: E402
 from bot.nudges.scheduler import NudgeScheduler  # noqa: E402
+from tests.doubles import FakeClock, MemoryDeliverer  # noqa: E402
 
 
 async def main(url: str, lock_dir: str) -> None:

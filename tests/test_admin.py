@@ -13,7 +13,8 @@ from bot.bootstrap import build_app
 from bot.config import DEFAULT_KNOWLEDGE_DIR
 from bot.core.messages import Request
 from bot.learning.models import AuditEntry, Learner
-from bot.nudges.delivery import Limits, MemoryDeliverer
+from bot.nudges.delivery import Limits
+from tests.doubles import MemoryDeliverer
 from tests.test_learning_commands import say
 
 FAST = Limits(per_second=10_000, per_chat_interval=0.0, per_group_per_minute=10_000)

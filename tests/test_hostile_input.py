@@ -54,7 +54,7 @@ def hostile(kb_settings, kb_retriever, curriculum, tmp_path_factory):
     driven from a loop of its own so hypothesis can call it from a plain test function."""
     from bot.bootstrap import build_app
     from bot.learning.clock import SystemClock
-    from bot.nudges.delivery import MemoryDeliverer
+    from tests.doubles import MemoryDeliverer
 
     root = tmp_path_factory.mktemp("hostile")
     shutil.copytree(kb_settings.knowledge_dir, root / "knowledge")

@@ -13,7 +13,8 @@ from sqlalchemy import select
 
 from bot.learning.models import Learner, NudgeSent
 from bot.learning.service import Who
-from bot.nudges.delivery import Limits, MemoryDeliverer, RetryAfter
+from bot.nudges.delivery import Limits, RetryAfter
+from tests.doubles import MemoryDeliverer
 
 FAST = Limits(per_second=100_000, per_chat_interval=0.0, per_group_per_minute=100_000)
 

@@ -12,9 +12,10 @@ import pytest
 from bot.bootstrap import build_nudges
 from bot.learning.db import open_database
 from bot.learning.service import LearningService, Who
-from bot.nudges.delivery import Limits, MemoryDeliverer
+from bot.nudges.delivery import Limits
 from bot.nudges.leader import Leadership
 from bot.nudges.scheduler import NudgeScheduler
+from tests.doubles import MemoryDeliverer
 
 FAST = Limits(per_second=100_000, per_chat_interval=0.0, per_group_per_minute=100_000)
 
@@ -119,7 +120,7 @@ async def test_two_os_processes_leader_sigkilled_mid_day_nudges_exactly_once(
         pytest.skip(
             "replicas share PostgreSQL; SQLite serves one machine, where a file lock is used"
         )
-    from bot.learning.clock import FakeClock
+    from tests.doubles import FakeClock
 
     setup = await open_database(db_url)
     svc = LearningService(setup, curriculum, FakeClock(datetime(2026, 3, 4, tzinfo=UTC)))

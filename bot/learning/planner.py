@@ -25,7 +25,6 @@ from typing import Literal
 from bot.learning.curriculum import Curriculum, Stage, Task
 
 REVIEW_OFFSETS = (7, 30)
-REVIEW_MINUTES = 30
 # With a long study day a review is a warm-up inside the day's slot; with a short one it
 # takes the slot itself (otherwise a 60-minute day would be half review).
 WARMUP_MIN_DAILY_MINUTES = 180

@@ -51,7 +51,7 @@ async def connect(
     while not stop.is_set():
         try:
             await adapter.start()
-        except Exception as exc:  # noqa: BLE001 - every failure is retried or explained
+        except Exception as exc:  # every failure is retried or explained
             reason = adapter.fatal(exc)
             if reason is not None:
                 raise CannotConnect(f"{name}: {reason}") from exc

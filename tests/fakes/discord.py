@@ -129,18 +129,11 @@ def _walk_components(components: list[dict]):  # type: ignore[no-untyped-def]
             yield from _walk_components([c["accessory"]])
 
 
-def message_problems(msg: dict) -> list[str]:
-    """Why Discord would refuse this message payload (content/embeds/components), if at all."""
+def _embed_problems(embeds: list[dict]) -> list[str]:
     out: list[str] = []
-    content = msg.get("content") or ""
-    if len(content) > 2000:
-        out.append(f"content is {len(content)} chars (max 2000)")
-    embeds = msg.get("embeds") or []
     if len(embeds) > 10:
         out.append(f"{len(embeds)} embeds (max 10)")
-    total = 0
     for i, e in enumerate(embeds):
-        total += embed_chars(e)
         checks = [
             ("title", len(e.get("title") or ""), 256),
             ("description", len(e.get("description") or ""), 4096),
@@ -153,13 +146,18 @@ def message_problems(msg: dict) -> list[str]:
             checks.append((f"fields[{j}].value", len(f.get("value") or ""), 1024))
             if not (f.get("name") or "").strip() or not (f.get("value") or "").strip():
                 out.append(f"embeds[{i}].fields[{j}] has an empty name or value")
-        for what, n, limit in checks:
-            if n > limit:
-                out.append(f"embeds[{i}].{what} is {n} (max {limit})")
+        out += [
+            f"embeds[{i}].{what} is {n} (max {limit})" for what, n, limit in checks if n > limit
+        ]
+    total = sum(embed_chars(e) for e in embeds)
     if total > 6000:
         out.append(f"embeds total {total} chars (max 6000)")
-    components = msg.get("components") or []
-    if not (int(msg.get("flags") or 0) & COMPONENTS_V2):
+    return out
+
+
+def _component_problems(components: list[dict], flags: int) -> list[str]:
+    out: list[str] = []
+    if not (flags & COMPONENTS_V2):
         if len(components) > 5:
             out.append(f"{len(components)} action rows (max 5)")
         for i, row in enumerate(components):
@@ -172,6 +170,15 @@ def message_problems(msg: dict) -> list[str]:
             out.append(f"component label {c['label'][:30]!r}... longer than 80")
         if len(c.get("options") or []) > 25:
             out.append(f"select {c.get('custom_id')!r} has {len(c['options'])} options (max 25)")
+    return out
+
+
+def message_problems(msg: dict) -> list[str]:
+    """Why Discord would refuse this message payload (content/embeds/components), if at all."""
+    content = msg.get("content") or ""
+    out = [f"content is {len(content)} chars (max 2000)"] if len(content) > 2000 else []
+    out += _embed_problems(msg.get("embeds") or [])
+    out += _component_problems(msg.get("components") or [], int(msg.get("flags") or 0))
     return out
 
 
