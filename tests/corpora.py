@@ -3,7 +3,7 @@
 (a) knowledge/ as Markdown; (b) the same documents as plain text, HTML and PDF (no heading or
 bullet marks survive, so structure must be read back from layout); (c) tests/data/corpus_web,
 web-style career articles in another voice with their own learner questions. Thresholds are
-tuned on (a) only; (b) and (c) show whether they generalise. Used by tests/test_corpora.py and
+tuned on (a) only; (b) and (c) show whether they generalise. Used by tests/integration/test_corpora.py and
 bench/answer_bench.py.
 """
 

@@ -21,7 +21,7 @@ from bot.textutil import SECTION_SEP, section_label, terms
 
 # Calibrated on corpus (a) only (knowledge/ and tests/data): the highest off-topic question
 # there scores 0.335 on the mixed score, the lowest covered one 0.373; corpora (b) and (c) in
-# tests/test_corpora.py check that the same numbers hold on documents we did not tune on.
+# tests/integration/test_corpora.py check that the same numbers hold on documents we did not tune on.
 STRONG_DENSE = 0.45  # best chunk cosine at or above this: clearly on topic
 STRONG_UNIT = 0.60  # one sentence or bullet this close to the question: covered
 MIN_MIXED = 0.34  # below this (chunk and best sentence mixed as in search): not covered

@@ -15,7 +15,7 @@ from bot.core.messages import Request
 from bot.learning.models import AuditEntry, Learner
 from bot.nudges.delivery import Limits
 from tests.doubles import MemoryDeliverer
-from tests.test_learning_commands import say
+from tests.integration.test_learning_commands import say
 
 FAST = Limits(per_second=10_000, per_chat_interval=0.0, per_group_per_minute=10_000)
 

@@ -345,6 +345,7 @@ async def test_delivery_respects_limits_of_the_fake(app, tmp_path):
         await fake.stop()
 
 
+@pytest.mark.slow
 async def test_mlbot_run_serves_telegram_and_stops_cleanly_on_sigterm(
     kb_settings, subprocess_env, tmp_path
 ):
@@ -433,6 +434,7 @@ async def _lines_until(stream, pattern: str, count: int, timeout: float = 60) ->
     return seen
 
 
+@pytest.mark.slow
 async def test_mlbot_run_retries_an_unreachable_telegram_and_gives_up_on_a_bad_token(
     kb_settings, subprocess_env, tmp_path
 ):

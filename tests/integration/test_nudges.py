@@ -225,6 +225,7 @@ async def test_paused_inactive_and_finished_learners_get_no_nudge(app, clock):
     assert run.deliverer.sent == []
 
 
+@pytest.mark.slow
 async def test_nudges_cli_prints_who_is_due(kb_settings, tmp_path, subprocess_env, curriculum):
     import subprocess
     import sys
@@ -278,6 +279,7 @@ async def test_nudges_cli_prints_who_is_due(kb_settings, tmp_path, subprocess_en
     assert bad.returncode == 2 and "ISO date-time" in bad.stderr
 
 
+@pytest.mark.slow
 async def test_simulated_year_with_restarts_has_no_duplicate_and_no_missing_nudge(app, clock):
     """A year of ticks (every 3 h, inside the 6 h grace) with random restarts, some mid-tick."""
     if app.db.dialect != "sqlite":

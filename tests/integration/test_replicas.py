@@ -135,7 +135,7 @@ async def test_two_os_processes_leader_sigkilled_mid_day_nudges_exactly_once(
     async def spawn():  # type: ignore[no-untyped-def]
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
-            "tests/replica_proc.py",
+            "tests/integration/replica_proc.py",
             db_url,
             str(tmp_path),
             env=subprocess_env,

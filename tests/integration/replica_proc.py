@@ -1,4 +1,4 @@
-"""One bot replica as an OS process, driven over stdin by tests/test_replicas.py.
+"""One bot replica as an OS process, driven over stdin by tests/integration/test_replicas.py.
 
 Commands (one per line): "tick ISO_TIME" runs one scheduler tick at that simulated time and
 prints "ok LEADER SENT..." (leader is 1/0, sent are the chat ids delivered during the tick).
@@ -11,7 +11,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from bot.bootstrap import build_nudges  # noqa: E402

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.bootstrap import build_core
 from ingest.pipeline import run_ingest
 from tests.helpers import write_doc
+
+pytestmark = pytest.mark.slow  # a subprocess or a Chroma server per test
 
 
 def test_ingest_reingest_and_answer_through_a_chroma_server(chroma_server, make_settings, tmp_path):
@@ -45,7 +49,7 @@ def test_evaluation_set_through_a_chroma_server(chroma_server, make_settings):
     from bot.config import DEFAULT_KNOWLEDGE_DIR
     from bot.core.answers import Answerer
     from bot.retrieval.retriever import Retriever
-    from tests.test_answers import EVAL, OFFTOPIC, _ranks, _scores
+    from tests.integration.test_answers import EVAL, OFFTOPIC, _ranks, _scores
 
     settings = make_settings(
         chroma_host="127.0.0.1",

@@ -14,6 +14,9 @@ from tests.helpers import write_doc
 MLBOT = [sys.executable, "-m", "bot.cli"]
 
 
+pytestmark = pytest.mark.slow  # a subprocess or a Chroma server per test
+
+
 def run(args, env, stdin: str | None = None, timeout: int = 120) -> subprocess.CompletedProcess:
     return subprocess.run(
         [*MLBOT, *args], input=stdin, capture_output=True, text=True, env=env, timeout=timeout

@@ -15,7 +15,7 @@ from ingest.pipeline import IngestBusy, ingest_lock, run_ingest
 from tests.helpers import make_pdf, write_doc
 
 
-@pytest.fixture(params=["embedded", "chroma-server"])
+@pytest.fixture(params=["embedded", pytest.param("chroma-server", marks=pytest.mark.slow)])
 def make_settings(request, tmp_path, cache_dir):
     """Every ingest test runs on the embedded store and on a real Chroma server."""
     import uuid

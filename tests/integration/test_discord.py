@@ -374,6 +374,7 @@ async def test_both_platforms_one_process_linked_learner_sees_same_progress(dc, 
         await tg_fake.stop()
 
 
+@pytest.mark.slow
 async def test_mlbot_run_with_both_tokens_serves_both_platforms(
     kb_settings, subprocess_env, tmp_path
 ):

@@ -1,0 +1,149 @@
+"""The learning and group use cases on their own: a SQLite unit of work, a fake clock, the
+real curriculum; no model, no index, no network. Each result is also turned into its reply,
+so the copy is checked where it is built."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.adapters.plain import render_plain
+from bot.learning import usecases as uc
+from bot.learning.db import open_database
+from bot.learning.groups import GroupService
+from bot.learning.service import LearningService, Who
+from bot.replies import groups as group_say
+from bot.replies import learning as say
+from tests.doubles import FakeClock
+
+ANN = Who("telegram", "1", "Ann")
+BOB = Who("discord", "2", "Bob")
+
+
+@pytest.fixture
+async def svc(tmp_path, curriculum):
+    db = await open_database(f"sqlite+aiosqlite:///{tmp_path / 'unit.db'}")
+    yield LearningService(db, curriculum, FakeClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC)))
+    await db.close()
+
+
+async def run(svc: LearningService, use_case, *args):  # type: ignore[no-untyped-def]
+    async with svc.db.sessions() as uow:
+        return await use_case(svc, uow, *args)
+
+
+async def test_enrol_accepts_short_track_names_and_refuses_bad_input(svc):
+    menu = await run(svc, uc.enrol, ANN, "", "", "")
+    assert menu.status == "menu" and "pick a plan" in render_plain(say.enrolment(svc, menu))
+    unknown = await run(svc, uc.enrol, ANN, "nightschool", "", "")
+    assert unknown.status == "unknown_track" and unknown.typed == "nightschool"
+    bad = await run(svc, uc.enrol, ANN, "fast", "Mars/Base", "19:00")
+    assert bad.status == "invalid" and "Mars/Base" in bad.error
+    ok = await run(svc, uc.enrol, ANN, "fast", "Europe/Berlin", "19:00")
+    assert ok.status == "enrolled" and ok.learner.track == "fast-track"
+    assert ok.learner.tz == "Europe/Berlin" and ok.learner.nudge_minute == 19 * 60
+    switched = await run(svc, uc.enrol, ANN, "part-time", "", "")
+    assert switched.status == "switched" and "still counts" in render_plain(
+        say.enrolment(svc, switched)
+    )
+
+
+async def test_not_enrolled_learners_get_none_from_the_plan_use_cases(svc):
+    for use_case in (uc.today, uc.skip, uc.overview):
+        assert await run(svc, use_case, ANN) is None
+    assert await run(svc, uc.done, ANN, None) is None
+    assert await run(svc, uc.snooze, ANN, 30) is None
+
+
+async def test_today_done_and_one_slot_per_day(svc):
+    await run(svc, uc.enrol, ANN, "full-time", "UTC", "")
+    today = await run(svc, uc.today, ANN)
+    assert today.plan.kind == "task" and today.learner.current_task == today.plan.task.id
+    text = render_plain(say.describe_plan(svc, today.plan, today.learner))
+    assert today.plan.task.title in text and "/done" in text
+    done = await run(svc, uc.done, ANN, "a note")
+    assert done.kind == "done" and done.after.kind == "complete"
+    assert "Streak: 1 day(s)" in render_plain(say.done(svc, done))
+    again = await run(svc, uc.done, ANN, None)
+    assert again.kind == "nothing" and "already finished" in render_plain(say.done(svc, again))
+
+
+async def test_a_long_task_at_part_time_pace_is_done_over_several_days(svc):
+    await run(svc, uc.enrol, ANN, "part-time", "UTC", "")
+    first = await run(svc, uc.today, ANN)
+    assert first.plan.sessions > 1  # part-time days are shorter than the first task
+    step = await run(svc, uc.done, ANN, None)
+    assert step.kind == "session" and "Same task continues" in render_plain(say.done(svc, step))
+
+
+async def test_skipping_twice_drops_the_task(svc):
+    await run(svc, uc.enrol, ANN, "full-time", "UTC", "")
+    first = await run(svc, uc.skip, ANN)
+    assert first.kind == "skipped" and "end of this stage" in render_plain(say.skipped(first))
+    svc.clock.advance(days=1)
+    while (await run(svc, uc.today, ANN)).plan.task.id != first.task.id:
+        await run(svc, uc.done, ANN, None)
+        svc.clock.advance(days=1)
+    second = await run(svc, uc.skip, ANN)
+    assert second.kind == "dropped" and second.task.id == first.task.id
+
+
+async def test_snooze_and_settings(svc):
+    await run(svc, uc.enrol, ANN, "full-time", "Asia/Kolkata", "")
+    snoozed = await run(svc, uc.snooze, ANN, 90)
+    assert "16:00 (Asia/Kolkata)" in render_plain(say.snoozed(snoozed))  # 10:30 UTC is 16:00 IST
+    unknown = await run(svc, uc.change_setting, ANN, "colour", "blue")
+    assert unknown.unknown and "colour" in render_plain(say.settings(svc, unknown))
+    bad = await run(svc, uc.change_setting, ANN, "time", "25:99")
+    assert bad.error and "Nothing was changed" in render_plain(say.settings(svc, bad))
+    paused = await run(svc, uc.change_setting, ANN, "pause", "")
+    assert "(paused (paused by you))" in render_plain(say.settings(svc, paused))
+    resumed = await run(svc, uc.change_setting, ANN, "resume", "")
+    assert resumed.learner.nudges_paused is False
+
+
+async def test_linking_two_accounts(svc):
+    await run(svc, uc.enrol, ANN, "full-time", "UTC", "")
+    code = await run(svc, uc.link, ANN, "")
+    assert code.status == "code" and len(code.code) == 8
+    assert (await run(svc, uc.link, BOB, "not a code!")).status == "malformed"
+    assert (await run(svc, uc.link, ANN, code.code)).status == "same"
+    assert (await run(svc, uc.link, BOB, code.code)).status == "ok"
+    assert (await run(svc, uc.link, BOB, code.code)).status == "unknown"  # used up
+    view = await run(svc, uc.overview, BOB)
+    assert view.learner.track == "full-time"
+
+
+async def test_forget_asks_first_then_deletes_on_every_linked_account(svc):
+    assert (await run(svc, uc.forget, ANN, False)).status == "nothing"
+    await run(svc, uc.enrol, ANN, "full-time", "UTC", "")
+    assert (await run(svc, uc.forget, ANN, True)).status == "confirm_first"
+    assert (await run(svc, uc.forget, ANN, False)).status == "asked"
+    svc.clock.advance(minutes=5)
+    assert (await run(svc, uc.forget, ANN, True)).status == "deleted"
+    assert await run(svc, uc.export_data, ANN) is None
+
+
+async def test_group_setup_post_and_members_done(svc):
+    groups = GroupService(svc)
+    where = ("telegram", "-100")
+    async with svc.db.sessions() as uow:
+        unknown = await groups.setup(uow, ANN, where, ["nightschool", "UTC", "09:00"])
+        bad = await groups.setup(uow, ANN, where, ["part-time", "UTC", "25:00"])
+        ok = await groups.setup(uow, ANN, where, ["part-time", "UTC", "09:30"])
+        early = await groups.done(uow, BOB, *where)
+    assert unknown.status == "unknown_track" and bad.status == "invalid" and ok.status == "ok"
+    assert early.status == "not_posted" and "09:30 (UTC)" in render_plain(
+        group_say.group_done_reply(early, "Bob")
+    )
+    svc.clock.set(datetime(2026, 3, 2, 9, 31, tzinfo=UTC))
+    [post] = await groups.due_posts(svc.clock.now(), 360, lambda platform: True)
+    assert post.number == 1 and "Group task 1:" in render_plain(group_say.post(post))
+    assert await groups.due_posts(svc.clock.now(), 360, lambda platform: True) == []
+    async with svc.db.sessions() as uow:
+        marked = await groups.done(uow, BOB, *where)
+        twice = await groups.done(uow, BOB, *where)
+        board = await groups.leaderboard(uow, marked.group)
+    assert marked.status == "done" and marked.count == 1 and twice.status == "already"
+    assert board == [("Bob", 1)]
