@@ -14,7 +14,7 @@ from bot.admin.reingest import Reingester
 from bot.admin.uploads import UploadRefused, check_upload
 from bot.config import Settings
 from bot.core.messages import Bullets, Button, Paragraph, Reply, Request
-from bot.core.registry import CommandRegistry
+from bot.core.registry import CommandRegistry, Param
 from bot.learning.models import Identity, Learner, QuestionLog
 from bot.learning.service import LearningService
 from bot.nudges.delivery import Target
@@ -82,7 +82,18 @@ class AdminCommands:
 
     def register(self, registry: CommandRegistry) -> None:
         registry.add("feedback", "rate an answer", self.feedback, usage="up|down ID")
-        registry.add("admin", "admin tools", self.admin, usage=ADMIN_USAGE, admin=True)
+        params = (
+            Param("action", "what to do", required=True, choices=ADMIN_ACTIONS),
+            Param("document", "for remove: the document's file name", one_word=True),
+            Param("confirm", "for remove: yes, really delete it", "bool", flag="confirm"),
+            Param("file", "for add: a .md, .txt, .pdf or .html document", "file"),
+            Param(
+                "replace", "for add: replace a document of the same name", "bool", flag="replace"
+            ),
+        )
+        registry.add(
+            "admin", "admin tools", self.admin, usage=ADMIN_USAGE, admin=True, params=params
+        )
 
     async def feedback(self, req: Request, args: str) -> Reply:
         parts = args.split()

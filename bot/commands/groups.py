@@ -4,21 +4,34 @@ parse, run the group use case in a unit of work, reply."""
 from __future__ import annotations
 
 from bot.core.messages import Reply, Request
-from bot.core.registry import CommandRegistry
+from bot.core.registry import CommandRegistry, Param, Sub
 from bot.learning.groups import GroupService
 from bot.learning.service import Who
 from bot.replies import groups as say
-
-ADMIN_ONLY = ("setup", "pause", "resume")
 
 
 def register_group_commands(reg: CommandRegistry, groups: GroupService) -> None:
     sessions = groups.svc.db.sessions
 
+    setup = (
+        Param("track", "the group's plan", required=True, choices=lambda: tuple(groups.cur.tracks)),
+        Param("timezone", "e.g. Europe/Berlin", required=True, complete="zones"),
+        Param("time", "daily post, HH:MM", required=True),
+    )
+    subs = (
+        Sub("setup", "Bind this channel to a plan (needs Manage Channels)", setup, True),
+        Sub("status", "This channel's plan"),
+        Sub("leaderboard", "Who has done the most tasks"),
+        Sub("pause", "Pause the daily post (needs Manage Channels)", chat_admin=True),
+        Sub("resume", "Resume the daily post (needs Manage Channels)", chat_admin=True),
+        Sub("leave", "Leave this channel's plan"),
+    )
+
     @reg.command(
         "group",
         "study group: setup, status, leaderboard, pause, resume, leave",
         usage="[setup TRACK ZONE HH:MM | status | leaderboard | pause | resume | leave]",
+        subs=subs,
     )
     async def group(req: Request, args: str) -> Reply:
         if req.where != "group" or not req.channel_id:
@@ -27,7 +40,7 @@ def register_group_commands(reg: CommandRegistry, groups: GroupService) -> None:
             )
         sub, _, rest = args.strip().partition(" ")
         sub = sub.lower() or "status"
-        if sub in ADMIN_ONLY and not req.chat_admin:
+        if any(s.chat_admin and s.name == sub for s in subs) and not req.chat_admin:
             return Reply.text(
                 "Only the chat's admins (people who can manage this channel) can "
                 f"use /group {sub}. Ask one of them!",

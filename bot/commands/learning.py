@@ -5,7 +5,7 @@ runs one use case in a unit of work, and turns the result into a reply."""
 from __future__ import annotations
 
 from bot.core.messages import Reply, Request
-from bot.core.registry import CommandRegistry
+from bot.core.registry import CommandRegistry, Param
 from bot.learning import usecases as uc
 from bot.learning.groups import GroupService
 from bot.learning.service import MAX_NOTE_CHARS, LearningService, Who
@@ -111,23 +111,38 @@ class LearningCommands:
         return say.forgotten(result)
 
 
+SETTING_KEYS = ("tz", "time", "days", "pace", "pause", "resume")
+
+
 def register_learning_commands(
     reg: CommandRegistry, svc: LearningService, groups: GroupService
 ) -> None:
     c = LearningCommands(svc, groups)
-    for name, summary, handler, usage in (
-        ("start", "choose a study plan (and time zone, nudge time)", c.start, "[TRACK] [ZONE] [HH:MM]"),
-        ("today", "today's study task", c.today, ""),
-        ("done", "mark today's task done (optionally with a note)", c.done, "[NOTE]"),
-        ("skip", "skip today's task (moved to the end of its stage; twice drops it)", c.skip, ""),
-        ("snooze", "remind me again later (default 60 minutes)", c.snooze, "[MINUTES]"),
-        ("plan", "where you are on the roadmap", c.plan, ""),
-        ("progress", "progress per stage, with a chart", c.progress, ""),
-        ("streak", "your study streak", c.streak, ""),
+    low, high = uc.SNOOZE_RANGE
+    track = Param("track", "your plan", choices=lambda: tuple(svc.curriculum.tracks))
+    zone = Param("timezone", "e.g. Europe/Berlin", complete="zones")
+    time = Param("time", "daily nudge, HH:MM")
+    for name, summary, handler, usage, params in (
+        ("start", "choose a study plan (and time zone, nudge time)", c.start,
+         "[TRACK] [ZONE] [HH:MM]", (track, zone, time)),
+        ("today", "today's study task", c.today, "", ()),
+        ("done", "mark today's task done (optionally with a note)", c.done, "[NOTE]",
+         (Param("note", f"optional note, up to {MAX_NOTE_CHARS} characters"),)),
+        ("skip", "skip today's task (moved to the end of its stage; twice drops it)", c.skip, "", ()),
+        ("snooze", "remind me again later (default 60 minutes)", c.snooze, "[MINUTES]",
+         (Param("minutes", f"{low} to {high}, default 60", "int", low=low, high=high, default=60),)),
+        ("plan", "where you are on the roadmap", c.plan, "", ()),
+        ("progress", "progress per stage, with a chart", c.progress, "", ()),
+        ("streak", "your study streak", c.streak, "", ()),
         ("settings", "time zone, nudge time, days, pace, pause/resume", c.settings,
-         "[tz ZONE | time HH:MM | days mon-fri | pace MINUTES | pause | resume]"),
-        ("link", "join your Discord and Telegram accounts into one learner", c.link, "[CODE]"),
-        ("export", "all your data as a JSON file", c.export, ""),
-        ("forget", "delete all your data (asks to confirm)", c.forget, "[confirm]"),
+         "[tz ZONE | time HH:MM | days mon-fri | pace MINUTES | pause | resume]",
+         (Param("setting", "what to change", choices=SETTING_KEYS),
+          Param("value", "the new value (time zone, HH:MM, mon-fri, minutes)",
+                complete="zones", complete_when=("setting", "tz")))),
+        ("link", "join your Discord and Telegram accounts into one learner", c.link, "[CODE]",
+         (Param("code", "the code from /link on your other account (leave empty to get one)"),)),
+        ("export", "all your data as a JSON file", c.export, "", ()),
+        ("forget", "delete all your data (asks to confirm)", c.forget, "[confirm]",
+         (Param("confirm", "yes, delete everything", "bool", flag="confirm"),)),
     ):  # fmt: skip
-        reg.add(name, summary, handler, usage=usage)
+        reg.add(name, summary, handler, usage=usage, params=params)

@@ -14,7 +14,8 @@ from bot.config import Settings
 from bot.core import language, smalltalk
 from bot.core.answers import Answer, Answerer
 from bot.core.messages import Bullets, Paragraph, Reply, Request
-from bot.core.registry import CommandRegistry
+from bot.core.registry import CommandRegistry, Param
+from bot.learning.once import first_time
 from bot.learning.service import LearningService, Who
 from bot.ops.metrics import ANSWER_LATENCY, ANSWERS
 from bot.retrieval.retriever import IndexMissing
@@ -111,6 +112,34 @@ class BotCore:
                 "Sorry, something went wrong on my side. Please try again in a moment.",
                 kind="error",
             )
+
+    # -- what adapters ask the core ------------------------------------------------------
+    async def first_time(self, platform: str, key: str) -> bool:
+        """Whether a platform event (an update, a message, a button tap) is new: each acts
+        once, even when redelivered after a restart or tapped twice. Without a database,
+        every event is new."""
+        if self.learning is None:
+            return True
+        return await first_time(self.learning.db, platform, key, self.learning.clock.now())
+
+    def needs_chat_admin(self, text: str) -> bool:
+        """Whether this command text needs the chat's admin rights (a platform lookup)."""
+        cmd, args = self.registry.for_text(text)
+        return cmd is not None and cmd.needs_chat_admin(args)
+
+    def takes_file(self, text: str) -> bool:
+        """Whether a file sent with this text (as its caption) is for the command."""
+        cmd, _ = self.registry.for_text(text)
+        return cmd is not None and cmd.takes_file
+
+    @staticmethod
+    def unreadable() -> Reply:
+        """The reply to a message with nothing to read (a photo, a sticker, a voice note)."""
+        return Reply.text(
+            "I can only read text messages. Ask me a question, or send /help.", kind="error"
+        )
+
+    ALREADY_DONE = "Already done 👍"  # a button tapped a second time
 
     async def _with_notice(self, req: Request, reply: Reply) -> Reply:
         """Put a pending one-time notice (e.g. why nudges stopped) in front of the reply."""
@@ -245,7 +274,11 @@ class BotCore:
         async def _help(req: Request, args: str) -> Reply:
             return self.help_reply(req)
 
-        @reg.command("ask", "ask a question about the ML roadmap", usage="QUESTION")
+        question = Param("question", "for example: what math do I need?", required=True)
+
+        @reg.command(
+            "ask", "ask a question about the ML roadmap", usage="QUESTION", params=(question,)
+        )
         async def _ask(req: Request, args: str) -> Reply:
             return await self.ask(req, args)
 

@@ -21,11 +21,10 @@ import discord
 import yarl
 from discord import app_commands
 
+from bot.adapters.discord.commands import build_tree
 from bot.adapters.discord.render import NO_PINGS, render
-from bot.admin.commands import ADMIN_ACTIONS
 from bot.core.bot import BotCore
 from bot.core.messages import Attachment, Reply, Request
-from bot.learning.once import first_time
 from bot.nudges.delivery import (
     Blocked,
     Limits,
@@ -287,11 +286,9 @@ class DiscordAdapter:
         await interaction.response.defer()
         message_id = interaction.message.id if interaction.message else 0
         key = f"btn{message_id}:{interaction.user.id}:{action}"
-        if self.core.learning is not None and not await first_time(
-            self.core.learning.db, PLATFORM, key, self.core.learning.clock.now()
-        ):
+        if not await self.core.first_time(PLATFORM, key):
             await interaction.followup.send(
-                "Already done 👍", ephemeral=True, allowed_mentions=NO_PINGS
+                self.core.ALREADY_DONE, ephemeral=True, allowed_mentions=NO_PINGS
             )
             return
         reply = await self.core.handle(self._request(interaction, action))
@@ -311,17 +308,13 @@ class DiscordAdapter:
         replied = isinstance(ref, discord.Message) and ref.author.id == me.id
         if not (dm or mentioned or replied):
             return
-        if self.core.learning is not None and not await first_time(
-            self.core.learning.db, PLATFORM, f"m{message.id}", self.core.learning.clock.now()
-        ):
+        if not await self.core.first_time(PLATFORM, f"m{message.id}"):
             return
         text = _MENTION.sub(
             lambda m: "" if m.group(1) == str(me.id) else m.group(0), message.content
         ).strip()
         if not text and (message.attachments or message.stickers):
-            reply = Reply.text(
-                "I can only read text messages. Ask me a question, or use /help.", kind="error"
-            )
+            reply = self.core.unreadable()
         else:
             reply = await self.core.handle(
                 Request(
@@ -341,144 +334,15 @@ class DiscordAdapter:
             await send_parts(message.channel, reply, reference=None if dm else message)
 
     # -- slash commands ----------------------------------------------------------------
-    def _build_commands(self) -> None:  # noqa: C901
-        tree, run, core = self.tree, self.run, self.core
-        typed = {"ask", "start", "settings", "snooze", "done", "link", "forget", "group", "admin"}
-        tracks = [
-            app_commands.Choice(name=n, value=n) for n in ("full-time", "fast-track", "part-time")
-        ]
+    def _build_commands(self) -> None:
+        """Every slash command from the core's declarations (bot/core/registry.py)."""
+        build_tree(self.tree, self.core.registry, self._run_command, {"zones": zone_choices})
 
-        @tree.command(name="ask", description="Ask a question about becoming an ML engineer")
-        @app_commands.describe(question="for example: what math do I need?")
-        async def ask(interaction: discord.Interaction, question: str) -> None:
-            await run(interaction, f"/ask {question}")
-
-        @tree.command(name="start", description="Choose a study plan, time zone and nudge time")
-        @app_commands.describe(
-            track="your plan", timezone="e.g. Europe/Berlin", time="daily nudge, HH:MM"
-        )
-        @app_commands.choices(track=tracks)
-        @app_commands.autocomplete(timezone=zone_choices)
-        async def start(
-            interaction: discord.Interaction,
-            track: str | None = None,
-            timezone: str | None = None,
-            time: str | None = None,
-        ) -> None:
-            await run(interaction, " ".join(x for x in ("/start", track, timezone, time) if x))
-
-        settings_choices = [
-            app_commands.Choice(name=n, value=n)
-            for n in ("tz", "time", "days", "pace", "pause", "resume")
-        ]
-
-        @tree.command(
-            name="settings", description="Time zone, nudge time, days, pace, pause/resume"
-        )
-        @app_commands.describe(
-            setting="what to change", value="the new value (time zone, HH:MM, mon-fri, minutes)"
-        )
-        @app_commands.choices(setting=settings_choices)
-        async def settings(
-            interaction: discord.Interaction, setting: str | None = None, value: str | None = None
-        ) -> None:
-            await run(interaction, " ".join(x for x in ("/settings", setting, value) if x))
-
-        @settings.autocomplete("value")
-        async def settings_value(
-            interaction: discord.Interaction, current: str
-        ) -> list[app_commands.Choice[str]]:
-            if getattr(interaction.namespace, "setting", None) == "tz":
-                return await zone_choices(interaction, current)
-            return []
-
-        @tree.command(name="snooze", description="Remind me again later")
-        @app_commands.describe(minutes="5 to 720, default 60")
-        async def snooze(
-            interaction: discord.Interaction, minutes: app_commands.Range[int, 5, 720] = 60
-        ) -> None:
-            await run(interaction, f"/snooze {minutes}")
-
-        @tree.command(name="done", description="Mark today's task done")
-        @app_commands.describe(note="optional note, up to 500 characters")
-        async def done(interaction: discord.Interaction, note: str | None = None) -> None:
-            await run(interaction, f"/done {note or ''}".strip())
-
-        @tree.command(name="link", description="Join your Discord and Telegram accounts")
-        @app_commands.describe(
-            code="the code from /link on your other account (leave empty to get one)"
-        )
-        async def link(interaction: discord.Interaction, code: str | None = None) -> None:
-            await run(interaction, f"/link {code or ''}".strip())
-
-        @tree.command(name="forget", description="Delete all your data (asks to confirm)")
-        async def forget(interaction: discord.Interaction, confirm: bool = False) -> None:
-            await run(interaction, "/forget confirm" if confirm else "/forget")
-
-        admin_actions = [app_commands.Choice(name=n, value=n) for n in ADMIN_ACTIONS]
-
-        @tree.command(name="admin", description="Admin tools (the bot's admins only)")
-        @app_commands.describe(
-            action="what to do",
-            document="for remove: the document's file name",
-            confirm="for remove: yes, really delete it",
-            file="for add: a .md, .txt, .pdf or .html document",
-            replace="for add: replace a document of the same name",
-        )
-        @app_commands.choices(action=admin_actions)
-        async def admin(
-            interaction: discord.Interaction,
-            action: str,
-            document: str | None = None,
-            confirm: bool = False,
-            file: discord.Attachment | None = None,
-            replace: bool = False,
-        ) -> None:
-            # One option is one argument: a document value cannot add words such as "confirm".
-            doc = next(iter((document or "").split()), "")
-            flags = ("confirm" if confirm else "", "replace" if replace and action == "add" else "")
-            parts = ["/admin", action, doc, *flags]
-            files: tuple[Attachment, ...] = ()
-            if file is not None:
-                files = (await self._attachment(interaction, file),)
-            await run(interaction, " ".join(p for p in parts if p), files)
-
-        group = app_commands.Group(name="group", description="A study plan for this channel")
-
-        @group.command(
-            name="setup", description="Bind this channel to a plan (needs Manage Channels)"
-        )
-        @app_commands.choices(track=tracks)
-        @app_commands.autocomplete(timezone=zone_choices)
-        async def group_setup(
-            interaction: discord.Interaction, track: str, timezone: str, time: str
-        ) -> None:
-            await run(interaction, f"/group setup {track} {timezone} {time}")
-
-        for sub, desc in (
-            ("status", "This channel's plan"),
-            ("leaderboard", "Who has done the most tasks"),
-            ("pause", "Pause the daily post (needs Manage Channels)"),
-            ("resume", "Resume the daily post (needs Manage Channels)"),
-            ("leave", "Leave this channel's plan"),
-        ):
-            group.add_command(
-                app_commands.Command(
-                    name=sub, description=desc, callback=self._fixed(f"/group {sub}")
-                )
-            )
-        tree.add_command(group)
-
-        for cmd in core.registry.all():
-            if cmd.name in typed or cmd.admin:
-                continue
-            tree.add_command(
-                app_commands.Command(
-                    name=cmd.name,
-                    description=cmd.summary[:100],
-                    callback=self._fixed(f"/{cmd.name}"),
-                )
-            )
+    async def _run_command(
+        self, interaction: discord.Interaction, text: str, upload: discord.Attachment | None
+    ) -> None:
+        files = (await self._attachment(interaction, upload),) if upload is not None else ()
+        await self.run(interaction, text, files)
 
     async def _attachment(
         self, interaction: discord.Interaction, file: discord.Attachment
@@ -497,9 +361,3 @@ class DiscordAdapter:
             data = await file.read()
         mime = file.content_type or "application/octet-stream"
         return Attachment(file.filename, data, mime, size=None if fetch else file.size)
-
-    def _fixed(self, text: str):  # type: ignore[no-untyped-def]
-        async def callback(interaction: discord.Interaction) -> None:
-            await self.run(interaction, text)
-
-        return callback

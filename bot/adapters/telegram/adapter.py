@@ -44,7 +44,6 @@ from telegram.ext import (
 from bot.adapters.telegram.render import render
 from bot.core.bot import BotCore
 from bot.core.messages import Attachment, Reply, Request
-from bot.learning.once import first_time
 from bot.nudges.delivery import (
     Blocked,
     Limits,
@@ -56,7 +55,6 @@ from bot.nudges.delivery import (
 
 log = logging.getLogger(__name__)
 
-ADMIN_COMMANDS = ("/group",)
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024  # the Bot API's getFile limit
 PLATFORM = "telegram"
 # What Telegram accepts as a webhook secret_token (setWebhook): 1-256 of these characters.
@@ -216,14 +214,8 @@ class TelegramAdapter:
         self.application.add_error_handler(self.on_error)
         self.deliverer = TelegramDeliverer(self.application.bot)
 
-    @property
-    def db(self):  # type: ignore[no-untyped-def]
-        return self.core.learning.db
-
     async def _first_time(self, key: str) -> bool:
-        if self.core.learning is None:
-            return True
-        return await first_time(self.db, PLATFORM, key, self.core.learning.clock.now())
+        return await self.core.first_time(PLATFORM, key)
 
     # -- lifecycle ---------------------------------------------------------------------
     async def start(self) -> None:
@@ -309,7 +301,7 @@ class TelegramAdapter:
         chat, user = update.effective_chat, update.effective_user
         group = chat.type != ChatType.PRIVATE
         admin = False
-        if group and text.lower().startswith(ADMIN_COMMANDS):
+        if group and self.core.needs_chat_admin(text):
             admin = await self._is_admin(chat.id, user.id)
         return Request(
             platform=PLATFORM,
@@ -328,16 +320,11 @@ class TelegramAdapter:
         if not await self._first_time(f"u{update.update_id}"):
             return  # redelivered after a restart: answered already
         private = chat.type == ChatType.PRIVATE
-        if msg.document is not None and (msg.caption or "").strip().lower().startswith(
-            "/admin add"
-        ):
+        if msg.document is not None and self.core.takes_file(msg.caption or ""):
             await self._upload(update)
             return
         if private and not (msg.text or msg.caption):
-            reply = Reply.text(
-                "I can only read text messages. Ask me a question, or send /help.", kind="error"
-            )
-            await self._send(chat.id, reply)
+            await self._send(chat.id, self.core.unreadable())
             return
         text = self._addressed_text(update)
         if text is None:
@@ -375,7 +362,7 @@ class TelegramAdapter:
         msg = query.message
         key = f"cb{msg.chat.id}:{msg.message_id}:{query.from_user.id}:{query.data}"
         if not await self._first_time(key):
-            await query.answer("Already done 👍")
+            await query.answer(self.core.ALREADY_DONE)
             return
         await query.answer()  # first, so the client stops its spinner
         reply = await self.core.handle(await self._request(update, query.data or ""))
