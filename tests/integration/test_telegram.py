@@ -351,7 +351,6 @@ async def test_mlbot_run_serves_telegram_and_stops_cleanly_on_sigterm(
 ):
     import shutil
     import signal
-    import sys
 
     fake = FakeTelegram()
     await fake.start()
@@ -364,19 +363,9 @@ async def test_mlbot_run_serves_telegram_and_stops_cleanly_on_sigterm(
         "MLBOT_KNOWLEDGE_DIR": str(kb_settings.knowledge_dir),
         "MLBOT_TICK_SECONDS": "1",
     }
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "run",
-        "--data-dir",
-        str(data),
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    proc = await _run_bot(env, data)
     try:
-        await fake.wait_for(lambda: fake.commands or None, timeout=60)
+        await fake.wait_for(lambda: fake.commands or None, timeout=120)
         fake.push_message(USER, "what math do I need?")
         [answer] = await fake.wait_for(lambda: fake.messages(USER) or None, timeout=30)
         assert "linear algebra" in answer.text
@@ -420,7 +409,7 @@ async def _run_bot(env: dict, data) -> asyncio.subprocess.Process:  # type: igno
     )
 
 
-async def _lines_until(stream, pattern: str, count: int, timeout: float = 60) -> list[str]:  # type: ignore[no-untyped-def]
+async def _lines_until(stream, pattern: str, count: int, timeout: float = 120) -> list[str]:  # type: ignore[no-untyped-def]
     seen: list[str] = []
 
     async def read() -> None:
@@ -457,7 +446,7 @@ async def test_mlbot_run_retries_an_unreachable_telegram_and_gives_up_on_a_bad_t
         said = await _lines_until(proc.stderr, "Telegram is unreachable", 2)
         assert "attempt 1:" in "".join(said) and "Traceback" not in "".join(said)
         await fake.start(port)  # the network comes back
-        await fake.wait_for(lambda: fake.commands or None, timeout=60)
+        await fake.wait_for(lambda: fake.commands or None, timeout=120)
         fake.push_message(USER, "what math do I need?")
         [answer] = await fake.wait_for(lambda: fake.messages(USER) or None, timeout=30)
         assert "linear algebra" in answer.text
@@ -471,7 +460,7 @@ async def test_mlbot_run_retries_an_unreachable_telegram_and_gives_up_on_a_bad_t
     bad = await _run_bot(
         {**env, "TELEGRAM_TOKEN": "123456:WRONG", "TELEGRAM_BASE_URL": fake.base_url}, data
     )
-    _, err = await asyncio.wait_for(bad.communicate(), 60)
+    _, err = await asyncio.wait_for(bad.communicate(), 120)
     await fake.stop()
     assert bad.returncode == 2, err.decode()
     assert "refused the bot token" in err.decode() and "Traceback" not in err.decode()
