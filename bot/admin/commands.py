@@ -81,7 +81,9 @@ class AdminCommands:
         self.retriever = retriever
 
     def register(self, registry: CommandRegistry) -> None:
-        registry.add("feedback", "rate an answer", self.feedback, usage="up|down ID")
+        # Reached through the 👍/👎 buttons under an answer, so listed in no menu.
+        feedback = self.feedback
+        registry.add("feedback", "rate an answer", feedback, usage="up|down ID", hidden=True)
         params = (
             Param("action", "what to do", required=True, choices=ADMIN_ACTIONS),
             Param("document", "for remove: the document's file name", one_word=True),

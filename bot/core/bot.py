@@ -249,8 +249,7 @@ class BotCore:
         admin = req is not None and self.settings.is_admin(req.platform, req.user_id)
         cmds = [
             f"/{c.name}{(' ' + c.usage) if c.usage else ''} \u2014 {c.summary}"
-            for c in self.registry.all()
-            if admin or not c.admin
+            for c in self.registry.listed(admin=admin)
         ]
         return Reply(
             (

@@ -64,6 +64,7 @@ class Command:
     params: tuple[Param, ...] = ()
     subs: tuple[Sub, ...] = ()
     chat_admin: bool = False  # some uses need the chat's admin rights (a platform lookup)
+    hidden: bool = False  # reached through buttons only: left out of /help and menus
 
     def needs_chat_admin(self, args: str) -> bool:
         if self.chat_admin:
@@ -107,11 +108,14 @@ class CommandRegistry:
         params: tuple[Param, ...] = (),
         subs: tuple[Sub, ...] = (),
         chat_admin: bool = False,
+        hidden: bool = False,
     ) -> None:
         key = name.lower().lstrip("/")
         if key in self._commands:
             raise ValueError(f"command /{key} is registered twice")
-        self._commands[key] = Command(key, summary, handler, usage, admin, params, subs, chat_admin)
+        self._commands[key] = Command(
+            key, summary, handler, usage, admin, params, subs, chat_admin, hidden
+        )
 
     def command(self, name: str, summary: str, **kw):  # type: ignore[no-untyped-def]
         def wrap(fn: Handler) -> Handler:
@@ -132,6 +136,10 @@ class CommandRegistry:
 
     def all(self) -> list[Command]:
         return list(self._commands.values())
+
+    def listed(self, *, admin: bool = False) -> list[Command]:
+        """The commands to show in /help and platform menus (admin ones only to admins)."""
+        return [c for c in self._commands.values() if not c.hidden and (admin or not c.admin)]
 
     def names(self) -> list[str]:
         return list(self._commands)

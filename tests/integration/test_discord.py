@@ -93,6 +93,7 @@ async def test_sync_registers_every_command_with_typed_options(dc):
     await adapter.sync(fake.guild_id)
     commands = {c["name"]: c for c in fake.synced_guild_commands[fake.guild_id]}
     assert set(commands) >= ALL_COMMANDS
+    assert "feedback" not in commands  # button-only: a bare /feedback could only fail
     assert all(c["description"] for c in commands.values())
     ask = commands["ask"]["options"][0]
     assert (ask["name"], ask["type"], ask.get("required")) == ("question", 3, True)

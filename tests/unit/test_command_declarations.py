@@ -59,3 +59,7 @@ async def test_discord_options_come_from_the_declaration():
     assert [c.name for c in club.commands] == ["join"]
     assert reg.get("club").needs_chat_admin("join now") and not reg.get("quiz").needs_chat_admin("")
     assert reg.get("quiz").takes_file and not reg.get("club").takes_file
+    reg.add("rate", "rate", handler, hidden=True)
+    reg.add("secret", "admin only", handler, admin=True)
+    assert [c.name for c in reg.listed()] == ["quiz", "club"]
+    assert [c.name for c in reg.listed(admin=True)] == ["quiz", "club", "secret"]

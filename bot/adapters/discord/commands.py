@@ -111,5 +111,5 @@ def build_tree(
     run: Runner,
     completers: dict[str, Completer],
 ) -> None:
-    for cmd in registry.all():
+    for cmd in registry.listed(admin=True):  # /admin checks its caller in the core
         tree.add_command(slash_command(cmd, run, completers))

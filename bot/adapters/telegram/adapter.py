@@ -223,7 +223,7 @@ class TelegramAdapter:
         secret = webhook_secret(self.settings.webhook_secret) if self.settings.webhook_url else None
         await app.initialize()
         await app.bot.set_my_commands(
-            [BotCommand(c.name, c.summary[:256]) for c in self.core.registry.all() if not c.admin]
+            [BotCommand(c.name, c.summary[:256]) for c in self.core.registry.listed()]
         )
         await app.start()
         if self.settings.webhook_url:
