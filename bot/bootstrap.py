@@ -9,6 +9,7 @@ from bot.admin.commands import AdminCommands, AdminHooks
 from bot.admin.reingest import Reingester
 from bot.commands.groups import register_group_commands
 from bot.commands.learning import register_learning_commands
+from bot.commands.quiz import register_quiz_commands
 from bot.config import Settings
 from bot.core.answers import Answerer
 from bot.core.bot import BotCore
@@ -16,7 +17,9 @@ from bot.learning.clock import Clock, SystemClock
 from bot.learning.curriculum import Curriculum, SectionRef, load_curriculum_lenient
 from bot.learning.db import Database, open_database
 from bot.learning.groups import GroupService
+from bot.learning.quizbank import BankSource
 from bot.learning.retention import Housekeeping
+from bot.learning.review import QuizService
 from bot.learning.service import LearningService
 from bot.nudges.delivery import Deliverer, DeliveryQueue, Limits
 from bot.nudges.engine import NudgeEngine
@@ -67,6 +70,7 @@ class App:
     retriever: Retriever
     reingester: Reingester
     housekeeping: Housekeeping
+    quiz: QuizService
 
     async def close(self) -> None:
         await self.queue.stop()
@@ -116,6 +120,11 @@ async def build_app(
     core = BotCore(settings, answerer, learning, hooks.refused, hooks.question)
     register_learning_commands(core.registry, learning, groups)
     register_group_commands(core.registry, groups)
+    quiz_bank = BankSource(settings.quiz_path, settings.knowledge_dir, lambda: learning.curriculum)
+    quiz = QuizService(learning, quiz_bank)
+    register_quiz_commands(core.registry, quiz)
     AdminCommands(settings, learning, reingester, retriever).register(core.registry)
     housekeeping = Housekeeping(db, learning.clock, settings.question_retention_days)
-    return App(settings, core, db, learning, engine, queue, retriever, reingester, housekeeping)
+    return App(
+        settings, core, db, learning, engine, queue, retriever, reingester, housekeeping, quiz
+    )

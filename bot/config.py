@@ -98,5 +98,9 @@ class Settings:
         return self.knowledge_dir / "curriculum.yaml"
 
     @property
+    def quiz_path(self) -> Path:
+        return self.knowledge_dir / "quizzes.yaml"
+
+    @property
     def uses_chroma_server(self) -> bool:
         return bool(self.chroma_host)

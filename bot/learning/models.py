@@ -219,3 +219,37 @@ class QuestionLog(Base):
         Index("ix_questions_account", "platform", "user_id"),
         {"info": {"account": ("platform", "user_id")}},
     )
+
+
+class QuizCard(Base):
+    """One review question in a learner's deck, with its FSRS scheduling state (the fsrs
+    package's Card as JSON). `reps` counts answers, so a second tap on an old question is
+    recognised and counts once."""
+
+    __tablename__ = "quiz_cards"
+
+    learner_id: Mapped[int] = mapped_column(
+        ForeignKey("learners.id", ondelete="CASCADE"), primary_key=True
+    )
+    question_id: Mapped[str] = mapped_column(String(60), primary_key=True)
+    fsrs: Mapped[str] = mapped_column(Text)
+    due: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reps: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_quiz_cards_due", "learner_id", "due"),)
+
+
+class QuizAnswer(Base):
+    """Every answer given, right or wrong: the learner's quiz history and accuracy."""
+
+    __tablename__ = "quiz_answers"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    learner_id: Mapped[int] = mapped_column(
+        ForeignKey("learners.id", ondelete="CASCADE"), index=True
+    )
+    question_id: Mapped[str] = mapped_column(String(60))
+    chosen: Mapped[int] = mapped_column(Integer)
+    correct: Mapped[bool] = mapped_column(Boolean)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

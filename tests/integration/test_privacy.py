@@ -44,11 +44,14 @@ async def ask_and_rate(app, platform: str, user: str, question: str) -> None:
 async def live_a_little(app, clock) -> None:
     """One person on two linked accounts, and a bystander, touching every kind of row."""
     clock.set(datetime(2026, 3, 4, 8, 0, tzinfo=UTC))
-    await say(app, "console", "local", "/start part-time")
+    await say(app, "console", "local", "/start full-time")
     await say(app, "console", "local", "/settings tz Europe/Berlin")
     await say(app, "console", "local", "/done read the intro")
     code = re.search(r"/link ([A-Z0-9]{4,})", await say(app, "console", "local", "/link"))[1]
     assert "Linked" in await say(app, "telegram", "77", f"/link {code}")
+    asked = await send(app, "telegram", "77", "/quiz")  # a card on what the task taught
+    assert "/quiz answer" in asked.buttons[0].action, render_plain(asked)
+    assert "I'll ask it again" in await say(app, "telegram", "77", asked.buttons[0].action)
     await say(app, "console", "local", "/link")  # a code left waiting
     await ask_and_rate(app, "telegram", "77", "what math do I need?")
     await ask_and_rate(app, "console", "local", "how do I learn python?")

@@ -6,26 +6,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
-
 from bot.adapters.plain import render_plain
 from bot.learning import usecases as uc
-from bot.learning.db import open_database
 from bot.learning.groups import GroupService
 from bot.learning.service import LearningService, Who
 from bot.replies import groups as group_say
 from bot.replies import learning as say
-from tests.doubles import FakeClock
 
 ANN = Who("telegram", "1", "Ann")
 BOB = Who("discord", "2", "Bob")
-
-
-@pytest.fixture
-async def svc(tmp_path, curriculum):
-    db = await open_database(f"sqlite+aiosqlite:///{tmp_path / 'unit.db'}")
-    yield LearningService(db, curriculum, FakeClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC)))
-    await db.close()
 
 
 async def run(svc: LearningService, use_case, *args):  # type: ignore[no-untyped-def]

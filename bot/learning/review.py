@@ -1,0 +1,170 @@
+"""Quiz review with spaced repetition: each learner's deck of questions, scheduled by FSRS
+(the `fsrs` package, the scheduler Anki adopted). A question joins the deck when the learner
+finishes a task that links its section; a right answer schedules it further out, a wrong one
+brings it back within the hour. Each use case takes a unit of work and commits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from fsrs import Card, Rating, Scheduler
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.learning.models import Learner, QuizAnswer, QuizCard
+from bot.learning.quizbank import Question, QuizBank
+from bot.learning.service import LearningService, Who, aware
+
+RELEARN = timedelta(minutes=30)
+
+
+def default_scheduler(fuzz: bool = True) -> Scheduler:
+    """One short step for a new or forgotten card; then FSRS's own intervals (days)."""
+    return Scheduler(learning_steps=(RELEARN,), relearning_steps=(RELEARN,), enable_fuzzing=fuzz)
+
+
+@dataclass(frozen=True)
+class Asked:
+    question: Question
+    reps: int  # carried by the answer buttons: an answer to an older ask counts once
+    due: int  # questions due now, this one included
+
+
+@dataclass(frozen=True)
+class NothingDue:
+    deck: int
+    next_due: datetime | None
+    tz: str
+
+
+@dataclass(frozen=True)
+class Answered:
+    """`right`/`wrong` (recorded), `stale` (already answered), `retired` (no such question)."""
+
+    status: Literal["right", "wrong", "stale", "retired"]
+    question: Question | None = None
+    chosen: int = 0
+    next_due: datetime | None = None
+    due_left: int = 0
+    tz: str = "UTC"
+
+
+class QuizService:
+    def __init__(
+        self,
+        svc: LearningService,
+        bank: Callable[[], QuizBank],
+        scheduler: Scheduler | None = None,
+    ) -> None:
+        self.svc = svc
+        self.bank = bank  # read live: a re-ingest can reload it
+        self.scheduler = scheduler or default_scheduler()
+
+    async def sync_deck(self, s: AsyncSession, learner: Learner) -> int:
+        """Add the questions of every section the learner has studied; returns how many."""
+        state = await self.svc.state(s, learner)
+        tasks = self.svc.curriculum.tasks
+        studied = {
+            (ref.doc, ref.heading)
+            for tid in state.done
+            if tid in tasks
+            for ref in tasks[tid].sections
+        }
+        have = set(
+            (await s.execute(select(QuizCard.question_id).where(QuizCard.learner_id == learner.id)))
+            .scalars()
+            .all()
+        )
+        now = self.svc.clock.now()
+        new = [q for q in self.bank().for_sections(studied) if q.id not in have]
+        for q in new:
+            card = Card()
+            s.add(
+                QuizCard(
+                    learner_id=learner.id,
+                    question_id=q.id,
+                    fsrs=card.to_json(),
+                    due=now,
+                    reps=0,
+                    created_at=now,
+                )
+            )
+        await s.flush()
+        return len(new)
+
+    async def _due(self, s: AsyncSession, learner: Learner) -> list[QuizCard]:
+        bank = self.bank().questions
+        rows = await s.execute(
+            select(QuizCard)
+            .where(QuizCard.learner_id == learner.id, QuizCard.due <= self.svc.clock.now())
+            .order_by(QuizCard.due, QuizCard.question_id)
+        )
+        return [c for c in rows.scalars() if c.question_id in bank]
+
+    async def due_count(self, s: AsyncSession, learner: Learner) -> int:
+        await self.sync_deck(s, learner)
+        return len(await self._due(s, learner))
+
+    async def next(self, s: AsyncSession, who: Who) -> Asked | NothingDue | None:
+        """The next due question (None: not enrolled)."""
+        learner = await self.svc.find_learner(s, who)
+        if learner is None or not learner.track:
+            return None
+        await self.sync_deck(s, learner)
+        due = await self._due(s, learner)
+        await s.commit()
+        if not due:
+            return await self._nothing_due(s, learner)
+        card = due[0]
+        return Asked(self.bank().questions[card.question_id], card.reps, len(due))
+
+    async def _nothing_due(self, s: AsyncSession, learner: Learner) -> NothingDue:
+        bank = self.bank().questions
+        rows = await s.execute(
+            select(QuizCard.question_id, QuizCard.due).where(QuizCard.learner_id == learner.id)
+        )
+        dues = [aware(d) for qid, d in rows if qid in bank]
+        return NothingDue(len(dues), min(dues) if dues else None, learner.tz)
+
+    async def answer(
+        self, s: AsyncSession, who: Who, question_id: str, reps: int, chosen: int
+    ) -> Answered | None:
+        learner = await self.svc.find_learner(s, who)
+        if learner is None or not learner.track:
+            return None
+        question = self.bank().questions.get(question_id)
+        card = await s.get(QuizCard, (learner.id, question_id))
+        if question is None or card is None:
+            return Answered("retired")
+        if card.reps != reps:
+            return Answered("stale", question, tz=learner.tz)
+        now = self.svc.clock.now()
+        right = chosen == question.answer
+        rated, _ = self.scheduler.review_card(
+            Card.from_json(card.fsrs), Rating.Good if right else Rating.Again, now
+        )
+        card.fsrs, card.due, card.reps = rated.to_json(), rated.due, card.reps + 1
+        s.add(
+            QuizAnswer(
+                learner_id=learner.id, question_id=question_id, chosen=chosen, correct=right, at=now
+            )
+        )
+        await s.flush()
+        left = len(await self._due(s, learner))
+        await s.commit()
+        status = "right" if right else "wrong"
+        return Answered(status, question, chosen, rated.due, left, learner.tz)
+
+    async def accuracy(
+        self, s: AsyncSession, learner: Learner, since: datetime | None = None
+    ) -> tuple[int, int]:
+        """(right, answered) since a time (all time when None)."""
+        q = select(func.count()).where(QuizAnswer.learner_id == learner.id)
+        if since is not None:
+            q = q.where(QuizAnswer.at >= since)
+        total = (await s.execute(q)).scalar_one()
+        right = (await s.execute(q.where(QuizAnswer.correct.is_(True)))).scalar_one()
+        return int(right), int(total)

@@ -1,0 +1,70 @@
+"""What /quiz says: a question with numbered options and one button per option; the verdict
+with its explanation and the section that teaches it; when the next review is due."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.core.answers import Citation
+from bot.core.messages import Bullets, Button, Paragraph, Reply
+from bot.learning.quizbank import Question
+from bot.learning.review import Answered, Asked, NothingDue
+from bot.learning.service import local_now
+
+NEXT = Button("➡️ Next question", "/quiz")
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _cite(q: Question) -> tuple[Citation, ...]:
+    return (Citation(1, q.section.title, q.section.heading, q.section.source),)
+
+
+def when(due: datetime, tz: str) -> str:
+    return local_now(tz, due).strftime("%a %d %b at %H:%M")
+
+
+def asked(a: Asked) -> Reply:
+    q = a.question
+    head = f"🧠 Review ({_plural(a.due, 'question')} due): {q.text}"
+    numbered = tuple(f"{n}. {option}" for n, option in enumerate(q.options, 1))
+    buttons = tuple(
+        Button(str(n), f"/quiz answer {q.id} {a.reps} {n}") for n in range(1, len(q.options) + 1)
+    )
+    return Reply((Paragraph(head), Bullets(numbered)), buttons=buttons)
+
+
+def nothing_due(n: NothingDue) -> Reply:
+    if n.deck == 0:
+        return Reply.text(
+            "Your review deck is empty for now. Questions on what you've studied join it "
+            "when you mark a task done: send /today to get going."
+        )
+    nxt = f" The next one is due {when(n.next_due, n.tz)} ({n.tz})." if n.next_due else ""
+    return Reply.text(f"✅ No reviews due: all {_plural(n.deck, 'card')} are scheduled.{nxt}")
+
+
+def answered(a: Answered) -> Reply:
+    if a.status == "retired":
+        return Reply.text(
+            "That question is no longer in the quiz (its section changed). Send /quiz for the "
+            "next one.",
+            kind="error",
+        )
+    q = a.question
+    assert q is not None
+    if a.status == "stale":
+        return Reply.text("You've already answered that one; it counted once. 👍", kind="info")
+    if a.status == "right":
+        verdict = "✅ Right!"
+    else:
+        verdict = f"❌ Not quite: the answer is {q.answer + 1}. {q.options[q.answer]}"
+    blocks: list = [Paragraph(verdict), Bullets((q.explanation,), (1,))]
+    if a.next_due:
+        blocks.append(Paragraph(f"I'll ask it again {when(a.next_due, a.tz)}."))
+    if a.due_left:
+        blocks.append(Paragraph(f"{_plural(a.due_left, 'more question')} due now."))
+    buttons = (NEXT,) if a.due_left else ()
+    return Reply(tuple(blocks), citations=_cite(q), buttons=buttons)
