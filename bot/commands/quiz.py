@@ -13,11 +13,16 @@ from bot.replies.learning import not_enrolled
 def register_quiz_commands(reg: CommandRegistry, quiz: QuizService) -> None:
     sessions = quiz.svc.db.sessions
 
-    @reg.command("quiz", "a review question on what you've studied (spaced repetition)")
+    @reg.command(
+        "quiz", "a review question on what you've studied (spaced repetition)", usage="[N]"
+    )
     async def quiz_cmd(req: Request, args: str) -> Reply:
         who = Who(req.platform, req.user_id, req.user_name)
         parts = args.split()
         async with sessions() as uow:
+            if len(parts) == 1 and parts[0] in ("1", "2", "3", "4"):  # typed: /quiz 2
+                typed = await quiz.answer_current(uow, who, int(parts[0]) - 1)
+                return say.answered(typed) if typed else not_enrolled()
             if parts[:1] == ["answer"]:
                 answer = _parse_answer(parts[1:])
                 if answer is None:

@@ -129,6 +129,16 @@ class QuizService:
         dues = [aware(d) for qid, d in rows if qid in bank]
         return NothingDue(len(dues), min(dues) if dues else None, learner.tz)
 
+    async def answer_current(self, s: AsyncSession, who: Who, chosen: int) -> Answered | None:
+        """An answer typed as "/quiz 2": to the question /quiz shows now (the first due)."""
+        learner = await self.svc.find_learner(s, who)
+        if learner is None or not learner.track:
+            return None
+        due = await self._due(s, learner)
+        if not due:
+            return Answered("stale")
+        return await self.answer(s, who, due[0].question_id, due[0].reps, chosen)
+
     async def answer(
         self, s: AsyncSession, who: Who, question_id: str, reps: int, chosen: int
     ) -> Answered | None:

@@ -33,7 +33,8 @@ def asked(a: Asked) -> Reply:
     buttons = tuple(
         Button(str(n), f"/quiz answer {q.id} {a.reps} {n}") for n in range(1, len(q.options) + 1)
     )
-    return Reply((Paragraph(head), Bullets(numbered)), buttons=buttons)
+    hint = Paragraph(f"Tap a number, or type /quiz 1 to /quiz {len(q.options)}.")
+    return Reply((Paragraph(head), Bullets(numbered), hint), buttons=buttons)
 
 
 def nothing_due(n: NothingDue) -> Reply:
@@ -54,8 +55,7 @@ def answered(a: Answered) -> Reply:
             kind="error",
         )
     q = a.question
-    assert q is not None
-    if a.status == "stale":
+    if a.status == "stale" or q is None:
         return Reply.text("You've already answered that one; it counted once. 👍", kind="info")
     if a.status == "right":
         verdict = "✅ Right!"

@@ -112,3 +112,17 @@ async def test_an_answer_to_a_question_no_longer_in_the_bank(svc, tmp_path, curr
         await uc.enrol(svc, uow, ANN, "full-time", "UTC", "")
         gone = await quiz.answer(uow, ANN, "no-such-question", 0, 0)
     assert gone.status == "retired" and "no longer in the quiz" in render_plain(say.answered(gone))
+
+
+async def test_typing_the_option_number_answers_the_question_on_screen(svc, tmp_path, curriculum):
+    bank, _ = load_quiz_bank(
+        write_bank(tmp_path, [question("why-python")]), DEFAULT_KNOWLEDGE_DIR, curriculum
+    )
+    quiz = QuizService(svc, lambda: bank, default_scheduler(fuzz=False))
+    async with svc.db.sessions() as uow:
+        await uc.enrol(svc, uow, ANN, "full-time", "UTC", "")
+        await uc.done(svc, uow, ANN, None)
+        assert isinstance(await quiz.next(uow, ANN), Asked)
+        typed = await quiz.answer_current(uow, ANN, 0)
+        nothing = await quiz.answer_current(uow, ANN, 0)
+    assert typed.status == "right" and nothing.status == "stale"
