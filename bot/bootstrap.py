@@ -82,6 +82,7 @@ def build_nudges(
     deliverers: dict[str, Deliverer] | None = None,
     limits: dict[str, Limits] | None = None,
     grace_hours: float = 6.0,
+    quiz: QuizService | None = None,
 ) -> tuple[GroupService, DeliveryQueue, NudgeEngine]:
     """The nudge side (groups, delivery queue with its ledger, engine): part of build_app,
     and on its own for replicas and restarts in tests."""
@@ -90,7 +91,7 @@ def build_nudges(
     queue = DeliveryQueue(
         deliverers or {}, limits, on_result=ledger.on_result, before_send=ledger.before_send
     )
-    return groups, queue, NudgeEngine(learning, queue, grace_hours, groups)
+    return groups, queue, NudgeEngine(learning, queue, grace_hours, groups, quiz)
 
 
 async def build_app(
@@ -113,15 +114,17 @@ async def build_app(
             log.warning("curriculum: %s (task skipped)", problem)
     db = await open_database(settings.db_url)
     learning = LearningService(db, curriculum, clock or SystemClock(), section_excerpt(retriever))
-    groups, queue, engine = build_nudges(learning, deliverers, limits, settings.nudge_grace_hours)
+    quiz_bank = BankSource(settings.quiz_path, settings.knowledge_dir, lambda: learning.curriculum)
+    quiz = QuizService(learning, quiz_bank, daily_max=settings.quiz_daily_max)
+    groups, queue, engine = build_nudges(
+        learning, deliverers, limits, settings.nudge_grace_hours, quiz
+    )
     reingester = Reingester(settings, learning, queue)
     hooks = AdminHooks(learning)
     answerer = Answerer(retriever, max_chars=settings.answer_max_chars)
     core = BotCore(settings, answerer, learning, hooks.refused, hooks.question)
     register_learning_commands(core.registry, learning, groups)
     register_group_commands(core.registry, groups)
-    quiz_bank = BankSource(settings.quiz_path, settings.knowledge_dir, lambda: learning.curriculum)
-    quiz = QuizService(learning, quiz_bank)
     register_quiz_commands(core.registry, quiz)
     AdminCommands(settings, learning, reingester, retriever).register(core.registry)
     housekeeping = Housekeeping(db, learning.clock, settings.question_retention_days)

@@ -42,6 +42,7 @@ class Settings:
     max_question_chars: int = 1000
     answer_max_chars: int = 1000
     question_retention_days: int = 90  # the question log is purged daily beyond this
+    quiz_daily_max: int = 5  # review questions offered in a day's nudge, at most
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -74,6 +75,8 @@ class Settings:
             values["max_upload_bytes"] = int(env["MLBOT_MAX_UPLOAD_BYTES"])
         if env.get("MLBOT_MAX_FILE_BYTES"):
             values["max_file_bytes"] = int(env["MLBOT_MAX_FILE_BYTES"])
+        if env.get("MLBOT_QUIZ_DAILY_MAX"):
+            values["quiz_daily_max"] = max(0, int(env["MLBOT_QUIZ_DAILY_MAX"]))
         if env.get("MLBOT_QUESTION_RETENTION_DAYS"):
             values["question_retention_days"] = max(1, int(env["MLBOT_QUESTION_RETENTION_DAYS"]))
         values.update({k: v for k, v in overrides.items() if v is not None})

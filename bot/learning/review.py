@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.learning.models import Learner, QuizAnswer, QuizCard
 from bot.learning.quizbank import Question, QuizBank
-from bot.learning.service import LearningService, Who, aware
+from bot.learning.service import LearningService, Who, aware, local_now
 
 RELEARN = timedelta(minutes=30)
 
@@ -58,10 +58,12 @@ class QuizService:
         svc: LearningService,
         bank: Callable[[], QuizBank],
         scheduler: Scheduler | None = None,
+        daily_max: int = 5,
     ) -> None:
         self.svc = svc
         self.bank = bank  # read live: a re-ingest can reload it
         self.scheduler = scheduler or default_scheduler()
+        self.daily_max = daily_max  # reviews offered in a day's nudge, at most
 
     async def sync_deck(self, s: AsyncSession, learner: Learner) -> int:
         """Add the questions of every section the learner has studied; returns how many."""
@@ -107,6 +109,15 @@ class QuizService:
     async def due_count(self, s: AsyncSession, learner: Learner) -> int:
         await self.sync_deck(s, learner)
         return len(await self._due(s, learner))
+
+    async def to_offer(self, s: AsyncSession, learner: Learner) -> int:
+        """Reviews to offer in today's nudge: the due ones, but never more than the daily
+        maximum minus what the learner has answered since their local midnight."""
+        due = await self.due_count(s, learner)
+        local = local_now(learner.tz, self.svc.clock.now())
+        midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+        _, answered = await self.accuracy(s, learner, since=midnight)
+        return max(0, min(due, self.daily_max - answered))
 
     async def next(self, s: AsyncSession, who: Who) -> Asked | NothingDue | None:
         """The next due question (None: not enrolled)."""

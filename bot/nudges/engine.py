@@ -22,10 +22,12 @@ from bot.core.messages import Paragraph, Reply
 from bot.learning.due import windows, zone_buckets
 from bot.learning.groups import GroupService
 from bot.learning.models import Identity, Learner, NudgeSent
+from bot.learning.review import QuizService
 from bot.learning.service import LearningService
 from bot.nudges.delivery import DeliveryQueue, SendJob, Target
 from bot.replies import groups as group_replies
 from bot.replies.learning import describe_plan
+from bot.replies.quiz import with_reviews
 
 log = logging.getLogger(__name__)
 
@@ -61,11 +63,13 @@ class NudgeEngine:
         queue: DeliveryQueue,
         grace_hours: float = 6.0,
         groups: GroupService | None = None,
+        quiz: QuizService | None = None,
     ) -> None:
         self.svc = svc
         self.queue = queue
         self.grace_minutes = int(grace_hours * 60)
         self.groups = groups
+        self.quiz = quiz  # due reviews are offered in the daily nudge
 
     # -- who is due --------------------------------------------------------------------
     async def find_due(self, now: datetime) -> list[DueNudge]:
@@ -171,6 +175,8 @@ class NudgeEngine:
         reply = with_lead(
             describe_plan(self.svc, plan, learner), "⏰ Time to study! Here's your task for today."
         )
+        if self.quiz is not None:
+            reply = with_reviews(reply, await self.quiz.to_offer(s, learner))
         await self.queue.put(SendJob(target, reply, learner_id=learner.id, nudge_id=row.id))
         report.queued += 1
         report.details.append(

@@ -3,6 +3,7 @@ with its explanation and the section that teaches it; when the next review is du
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from bot.core.answers import Citation
@@ -68,3 +69,14 @@ def answered(a: Answered) -> Reply:
         blocks.append(Paragraph(f"{_plural(a.due_left, 'more question')} due now."))
     buttons = (NEXT,) if a.due_left else ()
     return Reply(tuple(blocks), citations=_cite(q), buttons=buttons)
+
+
+def with_reviews(reply: Reply, offered: int) -> Reply:
+    """The daily nudge with its review offer ("2 quick review questions"), if any."""
+    if offered <= 0:
+        return reply
+    offer = Paragraph(
+        f"🧠 Also: {_plural(offered, 'quick review question')} on what you've studied."
+    )
+    button = Button(f"🧠 Review ({offered})", "/quiz")
+    return replace(reply, blocks=(*reply.blocks, offer), buttons=(*reply.buttons, button))

@@ -165,6 +165,23 @@ async def test_nudge_carries_task_excerpt_and_buttons(app, clock):
     assert any(getattr(b, "cites", ()) == (1,) for b in reply.blocks)  # one cited excerpt
 
 
+async def test_the_daily_nudge_offers_due_reviews_up_to_the_daily_maximum(app, clock):
+    from bot.adapters.plain import render_plain
+    from bot.core.messages import Button, Request
+
+    await add_learner(app, "q", "UTC", "09:00")
+    yesterday = clock.now() - timedelta(days=1)
+    clock.set(yesterday)
+    await app.core.handle(Request(platform="telegram", user_id="q", text="/done"))  # 3 cards
+    clock.set(yesterday + timedelta(days=1))
+    app.quiz.daily_max = 2
+    run = Run(app, clock, app.queue.deliverers["telegram"])
+    await run.tick()
+    _, reply = run.deliverer.sent[0]
+    assert "2 quick review questions" in render_plain(reply)
+    assert reply.buttons[-1] == Button("🧠 Review (2)", "/quiz")
+
+
 async def test_blocked_user_is_paused_and_not_nudged_again(app, clock):
     lid = await add_learner(app, "gone", "UTC", "09:00")
     deliverer = app.queue.deliverers["telegram"]

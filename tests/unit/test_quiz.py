@@ -126,3 +126,18 @@ async def test_typing_the_option_number_answers_the_question_on_screen(svc, tmp_
         typed = await quiz.answer_current(uow, ANN, 0)
         nothing = await quiz.answer_current(uow, ANN, 0)
     assert typed.status == "right" and nothing.status == "stale"
+
+
+async def test_reviews_offered_in_a_day_never_exceed_the_daily_maximum(svc, tmp_path, curriculum):
+    items = [question("why-python"), question("why-python-2"), question("why-python-3")]
+    bank, _ = load_quiz_bank(write_bank(tmp_path, items), DEFAULT_KNOWLEDGE_DIR, curriculum)
+    quiz = QuizService(svc, lambda: bank, default_scheduler(fuzz=False), daily_max=2)
+    async with svc.db.sessions() as uow:
+        await uc.enrol(svc, uow, ANN, "full-time", "UTC", "")
+        await uc.done(svc, uow, ANN, None)
+        learner = await svc.find_learner(uow, ANN)
+        assert await quiz.to_offer(uow, learner) == 2  # 3 due, at most 2 a day
+        await quiz.answer_current(uow, ANN, 0)
+        assert await quiz.to_offer(uow, learner) == 1  # one answered today
+        svc.clock.advance(days=1)
+        assert await quiz.to_offer(uow, learner) == 2  # a new day: the 2 still due
