@@ -119,7 +119,7 @@ async def build_app(
     groups, queue, engine = build_nudges(
         learning, deliverers, limits, settings.nudge_grace_hours, quiz
     )
-    reingester = Reingester(settings, learning, queue)
+    reingester = Reingester(settings, learning, queue, quiz_bank)
     hooks = AdminHooks(learning)
     answerer = Answerer(retriever, max_chars=settings.answer_max_chars)
     core = BotCore(settings, answerer, learning, hooks.refused, hooks.question)

@@ -20,6 +20,7 @@ from bot.config import Settings
 from bot.core.messages import Bullets, Paragraph, Reply
 from bot.learning.curriculum import CurriculumError, load_curriculum_lenient
 from bot.learning.models import Learner
+from bot.learning.quizbank import BankSource
 from bot.learning.service import LearningService
 from bot.nudges.delivery import DeliveryQueue, SendJob, Target
 from bot.ops.metrics import INGEST_RUNS
@@ -39,6 +40,7 @@ class ReingestJob:
     report: IngestReport | None = None
     error: str | None = None
     curriculum_problems: list[str] = field(default_factory=list)
+    quiz_problems: list[str] = field(default_factory=list)
     learners_moved: int = 0
     finished: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -48,10 +50,17 @@ class ReingestJob:
 
 
 class Reingester:
-    def __init__(self, settings: Settings, learning: LearningService, queue: DeliveryQueue) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        learning: LearningService,
+        queue: DeliveryQueue,
+        quiz_bank: BankSource | None = None,
+    ) -> None:
         self.settings = settings
         self.learning = learning
         self.queue = queue
+        self.quiz_bank = quiz_bank  # reloaded with the curriculum; skipped questions reported
         self.current: ReingestJob | None = None
         self._lock = asyncio.Lock()
 
@@ -105,6 +114,9 @@ class Reingester:
             return
         self.learning.curriculum = curriculum
         job.curriculum_problems = problems
+        if self.quiz_bank is not None:
+            self.quiz_bank()  # reload against the new sections
+            job.quiz_problems = list(self.quiz_bank.problems)
         async with self.learning.db.sessions() as s:
             res = await s.execute(
                 update(Learner)
@@ -148,5 +160,10 @@ def report_reply(job: ReingestJob) -> Reply:
                 f"sections; those tasks are skipped ({job.learners_moved} learner(s) moved on):"
             ),
             Bullets(tuple(job.curriculum_problems[:10])),
+        ]
+    if job.quiz_problems:
+        blocks += [
+            Paragraph(f"Quiz: {len(job.quiz_problems)} question(s) skipped:"),
+            Bullets(tuple(job.quiz_problems[:10])),
         ]
     return Reply(tuple(blocks))
