@@ -27,6 +27,7 @@ for _key, _value in {
     os.environ.setdefault(_key, _value)
 
 from bot.config import Settings  # noqa: E402
+from bot.replies.words import plural  # noqa: E402
 
 log = logging.getLogger("mlbot")
 
@@ -410,7 +411,7 @@ def cmd_nudges(args: argparse.Namespace) -> int:
         app = await build_app(_settings(args))
         try:
             due = await app.engine.find_due(when)
-            print(f"{len(due)} learner(s) due at {when.isoformat()} (nothing is sent):")
+            print(f"{plural(len(due), 'learner')} due at {when.isoformat()} (nothing is sent):")
             async with app.db.sessions() as s:
                 for item in due:
                     learner = await s.get(Learner, item.learner_id)

@@ -24,6 +24,7 @@ from bot.learning.quizbank import BankSource
 from bot.learning.service import LearningService
 from bot.nudges.delivery import DeliveryQueue, SendJob, Target
 from bot.ops.metrics import INGEST_RUNS
+from bot.replies.words import plural
 from ingest.pipeline import IngestBusy, IngestReport, run_ingest
 
 log = logging.getLogger(__name__)
@@ -156,14 +157,15 @@ def report_reply(job: ReingestJob) -> Reply:
     if job.curriculum_problems:
         blocks += [
             Paragraph(
-                f"Curriculum: {len(job.curriculum_problems)} task link(s) point at missing "
-                f"sections; those tasks are skipped ({job.learners_moved} learner(s) moved on):"
+                f"Curriculum: {plural(len(job.curriculum_problems), 'task link')} point at "
+                f"missing sections; those tasks are skipped "
+                f"({plural(job.learners_moved, 'learner')} moved on):"
             ),
             Bullets(tuple(job.curriculum_problems[:10])),
         ]
     if job.quiz_problems:
         blocks += [
-            Paragraph(f"Quiz: {len(job.quiz_problems)} question(s) skipped:"),
+            Paragraph(f"Quiz: {plural(len(job.quiz_problems), 'question')} skipped:"),
             Bullets(tuple(job.quiz_problems[:10])),
         ]
     return Reply(tuple(blocks))

@@ -174,17 +174,24 @@ async def skip(svc: LearningService, uow: AsyncSession, who: Who) -> Skipped | N
 
 @dataclass(frozen=True)
 class Snoozed:
+    """A reminder set for `until`; or, when there is nothing left to study today (`plan`
+    is not a task or review), none: a reminder would have nothing to remind of."""
+
     learner: Learner
-    until: datetime
+    until: datetime | None
+    plan: DayPlan
 
 
 async def snooze(svc: LearningService, uow: AsyncSession, who: Who, minutes: int) -> Snoozed | None:
     learner = await enrolled_learner(svc, uow, who)
     if learner is None:
         return None
+    _, plan = await svc.plan(uow, learner)
+    if plan.kind not in ("task", "review"):
+        return Snoozed(learner, None, plan)
     learner.snoozed_until = svc.clock.now() + timedelta(minutes=minutes)
     await uow.commit()
-    return Snoozed(learner, learner.snoozed_until)
+    return Snoozed(learner, learner.snoozed_until, plan)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from bot.core.messages import Bullets, Button, Paragraph, Reply
 from bot.learning.groups import Board, DuePost, GroupService, Marked, SetUp, Status
 from bot.learning.validate import format_days, format_minute
 from bot.replies.learning import task_citations
+from bot.replies.words import plural
 
 DONE_BUTTON = (Button("✅ Done", "/done"),)
 MEDALS = ("🥇", "🥈", "🥉")
@@ -23,7 +24,7 @@ def post(item: DuePost) -> Reply:
     """The group's daily task post."""
     blocks: list = []
     if item.weekly is not None:
-        lines = tuple(f"{name}: {n} task(s)" for name, n in item.weekly) or (
+        lines = tuple(f"{name}: {plural(n, 'task')}" for name, n in item.weekly) or (
             "No tasks marked done last week.",
         )
         blocks += [Paragraph("📊 Last week in this group:"), Bullets(lines)]
@@ -64,8 +65,8 @@ def status(groups: GroupService, st: Status) -> Reply:
     g = st.group
     state = "paused" if g.paused else "on"
     return Reply.text(
-        f"This group follows {groups.cur.tracks[g.track].name}: {st.posted} task(s) posted, "
-        f"{st.members} member(s), daily post at {format_minute(g.nudge_minute)} "
+        f"This group follows {groups.cur.tracks[g.track].name}: {plural(st.posted, 'task')} posted, "
+        f"{plural(st.members, 'member')}, daily post at {format_minute(g.nudge_minute)} "
         f"({g.tz}), {format_days(g.active_days)} ({state})."
     )
 
@@ -110,5 +111,5 @@ def group_done_reply(marked: Marked, name: str | None) -> Reply:
         return Reply.text(f"You've already marked \u201c{marked.task_title}\u201d done. 👍")
     return Reply.text(
         f"✅ {name or 'You'} finished \u201c{marked.task_title}\u201d. "
-        f"{marked.count} member(s) done so far today."
+        f"{plural(marked.count, 'member')} done so far today."
     )

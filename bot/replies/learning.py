@@ -17,6 +17,7 @@ from bot.learning.service import (
     local_now,
 )
 from bot.learning.validate import format_days, format_minute
+from bot.replies.words import plural
 
 TASK_BUTTONS = (
     Button("✅ Done", "/done"),
@@ -78,13 +79,18 @@ def _no_task_today(plan: DayPlan, learner: Learner) -> Reply:
         if plan.kind == "rest"
         else "✅ You've finished today's study. Great work!"
     )
+    nxt = _next_line(plan, learner)
+    return Reply((Paragraph(head), *((nxt,) if nxt else ())))
+
+
+def _next_line(plan: DayPlan, learner: Learner) -> Paragraph | None:
+    """What comes at the next study session: the same wording for /today and /done."""
     nxt = plan.next_task
-    blocks = [Paragraph(head)]
-    if nxt is not None and nxt.id == learner.current_task:
-        blocks.append(Paragraph(f"Next time: you continue \u201c{nxt.title}\u201d."))
-    elif nxt is not None:
-        blocks.append(Paragraph(f"Next up: {nxt.title} (about {nxt.minutes} min)."))
-    return Reply(tuple(blocks))
+    if nxt is None:
+        return None
+    if nxt.id == learner.current_task:
+        return Paragraph(f"Next time: you continue \u201c{nxt.title}\u201d.")
+    return Paragraph(f"Next up: {nxt.title} (about {nxt.minutes} min).")
 
 
 def _welcome(plan: DayPlan) -> list:
@@ -216,7 +222,7 @@ def _start_menu(svc: LearningService, learner: Learner) -> Reply:
 
 # -- /done, /skip, /snooze -------------------------------------------------------------------
 NOTHING_TO_MARK = {
-    "complete": "You've already finished today's study. 🎉 Tomorrow brings the next task.",
+    "complete": "You've already finished today's study. 🎉",
     "rest": "Today is a rest day, so there's no task to mark done.",
     "finished": "You've finished your whole track. There's nothing left to mark done!",
 }
@@ -224,13 +230,14 @@ NOTHING_TO_MARK = {
 
 def done(svc: LearningService, result: uc.Done) -> Reply:
     plan, learner = result.plan, result.learner
-    streak = f"Streak: {learner.streak_current} day(s)."
+    streak = f"Streak: {plural(learner.streak_current, 'day')}."
     if result.kind == "review":
         title = plan.review.stage.title  # type: ignore[union-attr]
         return Reply.text(f"🔁 Review of {title} done. {streak} See you tomorrow!")
     if result.kind == "nothing":
         reason = NOTHING_TO_MARK.get(plan.kind, "There's no task to mark done right now.")
-        return Reply.text(reason, kind="error")
+        nxt = _next_line(plan, learner) if plan.kind == "complete" else None
+        return Reply((Paragraph(reason), *((nxt,) if nxt else ())), kind="error")
     task = plan.task
     assert task is not None
     if result.kind == "session":
@@ -263,8 +270,17 @@ def skipped(result: uc.Skipped) -> Reply:
 
 
 def snoozed(result: uc.Snoozed) -> Reply:
-    at = local_now(result.learner.tz, result.until).strftime("%H:%M")
-    return Reply.text(f"⏰ Okay, I'll remind you at {at} ({result.learner.tz}).")
+    learner, plan = result.learner, result.plan
+    if result.until is None:
+        head = {
+            "complete": "You've finished today's study, so there's nothing to remind you of.",
+            "rest": "Today is a rest day, so there's nothing to remind you of.",
+        }.get(plan.kind, "There's nothing left to study, so there's nothing to remind you of.")
+        nxt = _next_line(plan, learner)
+        return Reply((Paragraph(head), *((nxt,) if nxt else ())))
+    at = local_now(learner.tz, result.until).strftime("%H:%M")
+    what = plan.task.title if plan.task else "today's review"
+    return Reply.text(f"⏰ Okay, I'll remind you about \u201c{what}\u201d at {at} ({learner.tz}).")
 
 
 # -- /plan, /progress, /streak ----------------------------------------------------------------
@@ -306,7 +322,7 @@ def progress(svc: LearningService, view: uc.Overview) -> Reply:
     pct = 100 * plan.done_count / max(1, plan.total_count)
     text = (
         f"You've done {plan.done_count} of {plan.total_count} tasks ({pct:.0f}%), "
-        f"{len(state.reviews_done)} review(s). Streak: {svc.streak_now(learner)} day(s), "
+        f"{plural(len(state.reviews_done), 'review')}. Streak: {plural(svc.streak_now(learner), 'day')}, "
         f"best {learner.streak_best}."
     )
     return Reply(
@@ -317,14 +333,21 @@ def progress(svc: LearningService, view: uc.Overview) -> Reply:
 
 def streak(svc: LearningService, learner: Learner) -> Reply:
     today = svc.today(learner)
-    tip = " Keep it going today!" if learner.streak_last != today else " Done for today. 🔥"
+    tip = " Keep it going today!" if learner.streak_last != today else " Done for today."
     return Reply.text(
-        f"🔥 Streak: {svc.streak_now(learner)} study day(s) in a row (best: "
+        f"🔥 Streak: {plural(svc.streak_now(learner), 'study day')} in a row (best: "
         f"{learner.streak_best}). Rest days in your plan don't break it.{tip}"
     )
 
 
 # -- /settings, /link ------------------------------------------------------------------------
+def paused_state(reason: str | None) -> str:
+    """'paused by you', or 'paused: the bot can't message you (...)'."""
+    if not reason:
+        return "paused"
+    return reason if reason.startswith("paused") else f"paused: {reason}"
+
+
 def settings(svc: LearningService, result: uc.Settings) -> Reply:
     if result.unknown:
         return Reply.text(
@@ -339,8 +362,7 @@ def settings(svc: LearningService, result: uc.Settings) -> Reply:
     assert learner is not None
     tracks = svc.curriculum.tracks
     pace = learner.daily_minutes or (tracks[learner.track].daily_minutes if learner.track else 60)
-    reason = f" ({learner.pause_reason})" if learner.pause_reason else ""
-    state = "paused" + reason if learner.nudges_paused else "on"
+    state = paused_state(learner.pause_reason) if learner.nudges_paused else "on"
     plan = tracks[learner.track].name if learner.track else "not chosen yet (/start)"
     lines = (
         f"Time zone: {learner.tz}",

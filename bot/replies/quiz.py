@@ -11,12 +11,9 @@ from bot.core.messages import Bullets, Button, Paragraph, Reply
 from bot.learning.quizbank import Question
 from bot.learning.review import Answered, Asked, NothingDue
 from bot.learning.service import local_now
+from bot.replies.words import plural
 
 NEXT = Button("➡️ Next question", "/quiz")
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def _cite(q: Question) -> tuple[Citation, ...]:
@@ -29,7 +26,7 @@ def when(due: datetime, tz: str) -> str:
 
 def asked(a: Asked) -> Reply:
     q = a.question
-    head = f"🧠 Review ({_plural(a.due, 'question')} due): {q.text}"
+    head = f"🧠 Review ({plural(a.due, 'question')} due): {q.text}"
     numbered = tuple(f"{n}. {option}" for n, option in enumerate(q.options, 1))
     buttons = tuple(
         Button(str(n), f"/quiz answer {q.id} {a.reps} {n}") for n in range(1, len(q.options) + 1)
@@ -45,7 +42,7 @@ def nothing_due(n: NothingDue) -> Reply:
             "when you mark a task done: send /today to get going."
         )
     nxt = f" The next one is due {when(n.next_due, n.tz)} ({n.tz})." if n.next_due else ""
-    return Reply.text(f"✅ No reviews due: all {_plural(n.deck, 'card')} are scheduled.{nxt}")
+    return Reply.text(f"✅ No reviews due: all {plural(n.deck, 'card')} are scheduled.{nxt}")
 
 
 def answered(a: Answered) -> Reply:
@@ -66,7 +63,7 @@ def answered(a: Answered) -> Reply:
     if a.next_due:
         blocks.append(Paragraph(f"I'll ask it again {when(a.next_due, a.tz)}."))
     if a.due_left:
-        blocks.append(Paragraph(f"{_plural(a.due_left, 'more question')} due now."))
+        blocks.append(Paragraph(f"{plural(a.due_left, 'more question')} due now."))
     buttons = (NEXT,) if a.due_left else ()
     return Reply(tuple(blocks), citations=_cite(q), buttons=buttons)
 
@@ -76,7 +73,7 @@ def with_reviews(reply: Reply, offered: int) -> Reply:
     if offered <= 0:
         return reply
     offer = Paragraph(
-        f"🧠 Also: {_plural(offered, 'quick review question')} on what you've studied."
+        f"🧠 Also: {plural(offered, 'quick review question')} on what you've studied."
     )
     button = Button(f"🧠 Review ({offered})", "/quiz")
     return replace(reply, blocks=(*reply.blocks, offer), buttons=(*reply.buttons, button))

@@ -73,7 +73,7 @@ async def test_daily_post_members_done_leaderboard_and_weekly_summary(app, clock
     assert "Group task 1:" in text and "/done" in text and "Sources:" in text
     assert "Bob finished" in await in_group(app, "bob", "/done", name="Bob")
     assert "already marked" in await in_group(app, "bob", "/done", name="Bob")
-    assert "2 member(s) done" in await in_group(app, "cy", "/done", name="Cy")
+    assert "2 members done" in await in_group(app, "cy", "/done", name="Cy")
     board = await in_group(app, "ann", "/group leaderboard")
     assert "Bob: 1" in board and "Cy: 1" in board
     # Members' personal streaks count group study too.
@@ -86,7 +86,7 @@ async def test_daily_post_members_done_leaderboard_and_weekly_summary(app, clock
         await app.engine.tick()
         await app.queue.join()
     monday = render_plain(deliverer.sent[-1][1])
-    assert "Last week in this group" in monday and "Bob: 1 task(s)" in monday
+    assert "Last week in this group" in monday and "Bob: 1 task" in monday
     assert "Group task 6:" in monday
     async with app.db.sessions() as s:
         assert (await s.execute(select(func.count()).select_from(GroupDone))).scalar_one() == 2

@@ -86,7 +86,7 @@ async def test_part_time_task_spans_several_days_and_streak_grows(app, clock):
     clock.advance(days=1)
     assert "(day 2 of 2)" in await say(app, "/today")
     done = await say(app, "/done")
-    assert "Done:" in done and "Streak: 2 day(s)" in done
+    assert "Done:" in done and "Streak: 2 days." in done
     clock.advance(days=3)  # missed two days: streak resets, plan does not pile up
     streak = await say(app, "/streak")
     assert "Streak: 0" in streak and "best: 2" in streak

@@ -273,7 +273,7 @@ async def test_nudges_cli_prints_who_is_due(kb_settings, tmp_path, subprocess_en
     )
     assert out.returncode == 0, out.stderr
     assert (
-        "1 learner(s) due" in out.stdout
+        "1 learner due" in out.stdout
         and "telegram:ny" in out.stdout
         and "local 2026-03-09 19:05" in out.stdout
     )

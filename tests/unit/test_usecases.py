@@ -53,9 +53,19 @@ async def test_today_done_and_one_slot_per_day(svc):
     assert today.plan.task.title in text and "/done" in text
     done = await run(svc, uc.done, ANN, "a note")
     assert done.kind == "done" and done.after.kind == "complete"
-    assert "Streak: 1 day(s)" in render_plain(say.done(svc, done))
+    assert "Streak: 1 day." in render_plain(say.done(svc, done))
     again = await run(svc, uc.done, ANN, None)
-    assert again.kind == "nothing" and "already finished" in render_plain(say.done(svc, again))
+    told = render_plain(say.done(svc, again))
+    assert again.kind == "nothing" and "already finished" in told
+    # The same next step as /today gives, not a different promise.
+    assert f"Next up: {again.plan.next_task.title}" in told and "Tomorrow brings" not in told
+    assert told.split("\n\n")[1] in render_plain(say.describe_plan(svc, again.plan, again.learner))
+    snoozed = await run(svc, uc.snooze, ANN, 60)
+    assert snoozed.until is None and "nothing to remind you of" in render_plain(
+        say.snoozed(snoozed)
+    )
+    streak = render_plain(say.streak(svc, again.learner))
+    assert streak.count("🔥") == 1 and "1 study day in a row" in streak
 
 
 async def test_a_long_task_at_part_time_pace_is_done_over_several_days(svc):
@@ -81,13 +91,15 @@ async def test_skipping_twice_drops_the_task(svc):
 async def test_snooze_and_settings(svc):
     await run(svc, uc.enrol, ANN, "full-time", "Asia/Kolkata", "")
     snoozed = await run(svc, uc.snooze, ANN, 90)
-    assert "16:00 (Asia/Kolkata)" in render_plain(say.snoozed(snoozed))  # 10:30 UTC is 16:00 IST
+    told = render_plain(say.snoozed(snoozed))
+    assert "16:00 (Asia/Kolkata)" in told and snoozed.plan.task.title in told  # 10:30 UTC
     unknown = await run(svc, uc.change_setting, ANN, "colour", "blue")
     assert unknown.unknown and "colour" in render_plain(say.settings(svc, unknown))
     bad = await run(svc, uc.change_setting, ANN, "time", "25:99")
     assert bad.error and "Nothing was changed" in render_plain(say.settings(svc, bad))
     paused = await run(svc, uc.change_setting, ANN, "pause", "")
-    assert "(paused (paused by you))" in render_plain(say.settings(svc, paused))
+    shown = render_plain(say.settings(svc, paused))
+    assert "(paused by you)" in shown and "paused (paused" not in shown
     resumed = await run(svc, uc.change_setting, ANN, "resume", "")
     assert resumed.learner.nudges_paused is False
 
