@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from bot.learning.curriculum import DAY_NAMES, parse_days
 
 _TIME = re.compile(r"^(\d{1,2})(?:[:.h](\d{2}))?\s*(am|pm)?$")
-_ZONE = re.compile(r"^[A-Za-z_]+(?:/[A-Za-z0-9_+\-]+){0,2}$")
 _ZONE_ALIASES = {"utc": "UTC", "gmt": "UTC", "z": "UTC"}
 
 
@@ -17,26 +16,84 @@ class InvalidSetting(ValueError):
 
 
 def parse_zone(text: str) -> str:
+    """An IANA zone name, matched without regard to case; a city alone ("berlin", "new york")
+    when exactly one zone has that city. Otherwise a friendly error with suggestions."""
     raw = text.strip()
     if raw.lower() in _ZONE_ALIASES:
         return _ZONE_ALIASES[raw.lower()]
-    if not _ZONE.match(raw) or len(raw) > 64:
-        raise InvalidSetting(
-            f"\u201c{raw[:40]}\u201d isn't a time zone I know. Use a name like Europe/Berlin, "
-            "America/New_York or Asia/Kolkata."
-        )
-    by_lower = {z.lower(): z for z in _zones()}
-    name = by_lower.get(raw.lower())
+    if len(raw) > 64:
+        raise InvalidSetting(_unknown_zone(raw[:40], []))
+    name = {z.lower(): z for z in _zones()}.get(raw.lower())
     if name is None:
-        raise InvalidSetting(
-            f"\u201c{raw}\u201d isn't a time zone I know. Use a name like Europe/Berlin, "
-            "America/New_York or Asia/Kolkata."
-        )
+        cities = zones_for_city(raw)
+        if len(cities) == 1:
+            name = cities[0]
+        else:
+            raise InvalidSetting(_unknown_zone(raw, cities))
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidSetting(f"\u201c{raw}\u201d isn't a usable time zone.") from None
+        raise InvalidSetting(f"\u201c{raw[:40]}\u201d isn't a usable time zone.") from None
     return name
+
+
+def _unknown_zone(raw: str, cities: list[str]) -> str:
+    head = f"\u201c{raw[:40]}\u201d isn't a time zone I know."
+    if cities:
+        return f"{head} Did you mean {_or(cities[:4])}?"
+    close = zones_for_city(raw, fuzzy=True) if len(raw) <= 64 else []
+    if close:
+        return f"{head} Did you mean {_or(close[:3])}?"
+    return f"{head} Use a name like Europe/Berlin, America/New_York or Asia/Kolkata."
+
+
+def _or(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def _city_key(text: str) -> str:
+    return re.sub(r"[\s_-]+", " ", text.strip().lower())
+
+
+def zones_for_city(text: str, fuzzy: bool = False) -> list[str]:
+    """Zones whose last part is this city ("Europe/Berlin" for "berlin"); with `fuzzy`, the
+    closest city names for a typo ("Berlln")."""
+    import difflib
+
+    key = _city_key(text)
+    by_city: dict[str, list[str]] = {}
+    for zone in sorted(_zones()):
+        if "/" in zone and not zone.startswith(("Etc/", "SystemV/", "US/")):
+            by_city.setdefault(_city_key(zone.rsplit("/", 1)[1]), []).append(zone)
+    if not fuzzy:
+        return by_city.get(key, [])
+    close = difflib.get_close_matches(key, list(by_city), n=3, cutoff=0.8)
+    return [zone for city in close for zone in by_city[city][:1]]
+
+
+# Fixed offsets (no daylight saving) that people mean as a region's time, and what to use.
+_FIXED = {
+    "EST": "America/New_York",
+    "MST": "America/Denver (or America/Phoenix, which keeps MST all year)",
+    "HST": "Pacific/Honolulu",
+}
+
+
+def zone_warning(name: str) -> str | None:
+    """A warning for zones that are fixed offsets, which are an hour off in summer for the
+    places people mean by them (EST for New York); None for ordinary zones."""
+    if name in _FIXED:
+        return (
+            f"Note: {name} is a fixed offset with no daylight saving, so in summer your "
+            f"nudges come an hour off for most places that use it. For local time, use "
+            f"/settings tz {_FIXED[name]}."
+        )
+    if name.startswith("Etc/GMT") and name != "Etc/GMT":
+        return (
+            f"Note: {name} is a fixed offset with no daylight saving. If your clocks change "
+            "in summer, use your city's zone instead, like Europe/Berlin or America/New_York."
+        )
+    return None
 
 
 _ZONE_CACHE: frozenset[str] | None = None

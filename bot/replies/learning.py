@@ -16,7 +16,7 @@ from bot.learning.service import (
     LearningService,
     local_now,
 )
-from bot.learning.validate import format_days, format_minute
+from bot.learning.validate import format_days, format_minute, zone_warning
 from bot.replies.words import plural
 
 TASK_BUTTONS = (
@@ -371,9 +371,12 @@ def settings(svc: LearningService, result: uc.Settings) -> Reply:
         f"Pace: {pace} minutes a day",
         f"Plan: {plan}",
     )
-    extra = ()
-    if result.key in uc.ZONE_KEYS and learner.track:
-        extra = (Paragraph("Send /today to see today's task."),)
+    extra: tuple[Paragraph, ...] = ()
+    if result.key in uc.ZONE_KEYS:
+        warning = zone_warning(learner.tz)
+        extra = (Paragraph(f"⚠️ {warning}"),) if warning else ()
+        if learner.track:
+            extra += (Paragraph("Send /today to see today's task."),)
     head = "Saved. " if result.key else ""
     return Reply((Paragraph(head + "Your settings:"), Bullets(lines), *extra))
 

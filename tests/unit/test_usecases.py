@@ -148,3 +148,17 @@ async def test_group_setup_post_and_members_done(svc):
         board = await groups.leaderboard(uow, marked.group)
     assert marked.status == "done" and marked.count == 1 and twice.status == "already"
     assert board == [("Bob", 1)]
+
+
+async def test_time_zones_by_city_with_suggestions_and_a_warning_for_fixed_offsets(svc):
+    await run(svc, uc.enrol, ANN, "full-time", "UTC", "")
+    city = await run(svc, uc.change_setting, ANN, "tz", "new york")
+    assert city.learner.tz == "America/New_York"
+    typo = await run(svc, uc.change_setting, ANN, "tz", "Berlln")
+    assert "Did you mean Europe/Berlin?" in render_plain(say.settings(svc, typo))
+    fixed = await run(svc, uc.change_setting, ANN, "tz", "est")
+    shown = render_plain(say.settings(svc, fixed))
+    assert fixed.learner.tz == "EST" and "no daylight saving" in shown
+    assert "/settings tz America/New_York" in shown
+    plain = render_plain(say.settings(svc, await run(svc, uc.change_setting, ANN, "tz", "berlin")))
+    assert "Time zone: Europe/Berlin" in plain and "daylight" not in plain
