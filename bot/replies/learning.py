@@ -134,9 +134,14 @@ def _task_day(svc: LearningService, plan: DayPlan, excerpt: bool) -> Reply:
             f"stage: {stage.title} · task {plan.done_count + 1} of {plan.total_count}."
         )
     )
+    cites = task_citations(task)
+    if cites:  # every source listed below is named in the text
+        marks = [f"[{c.n}]" for c in cites]
+        both = marks[0] if len(marks) == 1 else ", ".join(marks[:-1]) + " and " + marks[-1]
+        blocks.append(Paragraph(f"📖 Read {both} below."))
     if excerpt and task.sections and (text := svc.excerpt(task.sections[0])):
         blocks.append(Bullets((text,), (1,)))
-    return Reply(tuple(blocks), citations=task_citations(task), buttons=TASK_BUTTONS)
+    return Reply(tuple(blocks), citations=cites, buttons=TASK_BUTTONS)
 
 
 # -- /start --------------------------------------------------------------------------------

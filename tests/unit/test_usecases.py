@@ -49,8 +49,11 @@ async def test_today_done_and_one_slot_per_day(svc):
     await run(svc, uc.enrol, ANN, "full-time", "UTC", "")
     today = await run(svc, uc.today, ANN)
     assert today.plan.kind == "task" and today.learner.current_task == today.plan.task.id
-    text = render_plain(say.describe_plan(svc, today.plan, today.learner))
+    reply = say.describe_plan(svc, today.plan, today.learner)
+    text = render_plain(reply)
     assert today.plan.task.title in text and "/done" in text
+    body = text.split("Sources:")[0]
+    assert len(reply.citations) == 3 and all(f"[{c.n}]" in body for c in reply.citations)
     done = await run(svc, uc.done, ANN, "a note")
     assert done.kind == "done" and done.after.kind == "complete"
     assert "Streak: 1 day." in render_plain(say.done(svc, done))
