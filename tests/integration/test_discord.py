@@ -211,6 +211,33 @@ async def test_buttons_work_before_and_after_a_restart(app):
         await fake.stop()
 
 
+async def test_a_quiz_answer_button_after_a_restart_counts_once(app):
+    fake = await FakeDiscord().start()
+    patch = fake.patch_discord()
+    adapter = await start_adapter(app, fake)
+    try:
+        await slash(fake, "start", {"track": "full-time", "timezone": "UTC"}, guild=False)
+        await slash(fake, "done", guild=False)
+        question = await slash(fake, "quiz", guild=False)
+        ids = [c["custom_id"] for row in question[-1]["components"] for c in row["components"]]
+        assert len(ids) >= 3 and all(i.startswith("mlbot:/quiz answer ") for i in ids)
+        assert all(len(i) <= 100 for i in ids)
+        await adapter.stop()
+        adapter = await start_adapter(app, fake)  # a new process: no view state in memory
+        message_id = question[-1]["id"]
+        first = await fake.click(ids[1], message_id, guild=False)
+        second = await fake.click(ids[1], message_id, guild=False)
+        await fake.wait_for(lambda: fake.followups(first) and fake.followups(second))
+        replies = text(fake.followups(first)) + text(fake.followups(second))
+        assert replies.count("I'll ask it again") == 1 and "Already done" in replies
+        assert "**Sources**" in replies
+        assert_clean(fake)
+    finally:
+        await adapter.stop()
+        patch.restore()
+        await fake.stop()
+
+
 async def test_group_setup_needs_manage_channels_and_daily_post_goes_out(dc, app, clock):
     fake, _ = dc
     refused = await slash(

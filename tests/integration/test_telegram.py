@@ -138,6 +138,27 @@ async def test_buttons_answer_first_then_act_and_a_double_tap_does_nothing(tg):
     assert len(done) == 1 and "Day 1 of" in done[0].text
 
 
+async def test_a_quiz_question_is_answered_by_button_once_and_explained(tg):
+    fake, _ = tg
+    await ask(fake, "/start full-time UTC")
+    await ask(fake, "/done")  # the first task's sections bring their questions
+    [question] = await ask(fake, "/quiz")
+    row = question.reply_markup["inline_keyboard"][0]
+    assert [b["text"] for b in row] == ["1", "2", "3", "4"][: len(row)] and len(row) >= 3
+    assert all(len(b["callback_data"].encode()) <= 64 for b in row)
+    before = len(fake.messages())
+    fake.push_callback(USER, question, row[0]["callback_data"])
+    fake.push_callback(USER, question, row[0]["callback_data"])  # a double tap
+    await fake.wait_for(lambda: fake.messages()[before:] or None)
+    await fake.settle()
+    [verdict] = fake.messages()[before:]
+    assert ("Right" in verdict.text or "Not quite" in verdict.text) and "Sources" in verdict.text
+    assert "I'll ask it again" in verdict.text and fake.rejected == []
+    # Tapping an old question's button after it was answered counts nothing more.
+    [again] = await ask(fake, row[0]["callback_data"])
+    assert "already answered" in again.text
+
+
 async def test_group_admin_enrols_non_admin_refused_and_chatter_ignored(tg, app):
     fake, _ = tg
     fake.members[(str(GROUP), "1")] = "administrator"
