@@ -11,6 +11,7 @@ import asyncio
 import os
 import stat
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
@@ -37,6 +38,20 @@ def save_attachments(reply: Reply, outbox: Path | None) -> list[Path]:
         path.write_bytes(att.data)
         paths.append(path.resolve())
     return paths
+
+
+REPLY_END = "\n" + "─" * 20
+
+
+def without_hidden_buttons(core: BotCore, reply: Reply) -> Reply:
+    """Buttons for commands listed in no menu (👍/👎 under answers) are for tapping; typed
+    out after every answer in a text console they are noise."""
+    shown = tuple(
+        b
+        for b in reply.buttons
+        if not getattr(core.registry.for_text(b.action)[0], "hidden", False)
+    )
+    return reply if shown == reply.buttons else replace(reply, buttons=shown)
 
 
 def render_console(reply: Reply, outbox: Path | None) -> str:
@@ -137,11 +152,11 @@ async def run_console(
                 break
             if not text.strip() and not interactive:
                 continue  # blank lines in a script are separators, not questions
-            reply = await core.handle(console_request(text, user_id))
+            reply = without_hidden_buttons(core, await core.handle(console_request(text, user_id)))
             body = render_console(reply, outbox)
             print(body if not interactive else f"bot> {body}", file=stdout, flush=True)
             if not interactive:
-                print(file=stdout, flush=True)
+                print(REPLY_END, file=stdout, flush=True)  # where one reply ends in a pipe
     except (KeyboardInterrupt, asyncio.CancelledError):
         pass
     if interactive:

@@ -219,7 +219,7 @@ def _start_menu(svc: LearningService, learner: Learner) -> Reply:
                 "questions. First, pick a plan:"
             ),
             Bullets(lines),
-            Paragraph("Tap one below or type, for example, /start part-time."),
+            Paragraph("Choose one, for example /start part-time."),
         ),
         buttons=track_buttons(svc),
     )

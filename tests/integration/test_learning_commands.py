@@ -265,3 +265,15 @@ async def test_where_to_start_points_an_enrolled_learner_at_today(app):
     after = await say(app, "where do I start?")
     assert "The recommended learning order" in after
     assert "send /today to see today's task" in after and "Send /start" not in after
+
+
+async def test_the_console_shows_no_rating_buttons_and_marks_where_each_reply_ends(app):
+    from bot.adapters.console import REPLY_END
+
+    answer = await say(app, "what math do I need?")
+    assert "linear algebra" in answer and "/feedback" not in answer  # buttons are for tapping
+    out = io.StringIO()
+    await run_console(app.core, stdin=io.StringIO("/help\n/start\n"), stdout=out)
+    replies = out.getvalue().split(REPLY_END)
+    assert len(replies) == 3 and "/quiz" in replies[0] and "pick a plan" in replies[1]
+    assert "Tap one below" not in replies[1]
