@@ -321,19 +321,24 @@ def stage_rows(
 
 
 def progress(svc: LearningService, view: uc.Overview) -> Reply:
+    """Totals and the chart; the stage-by-stage list is /plan's (the chart shows it here)."""
     learner, state, plan = view.learner, view.state, view.plan
     rows = stage_rows(svc, state, learner.track)
-    png = progress_png(rows, title=svc.curriculum.tracks[learner.track].name)
+    track = svc.curriculum.tracks[learner.track]
+    current = plan.task or plan.next_task
+    index = list(track.stages).index(current.stage) if current else None
+    png = progress_png(rows, title=track.name, current=index)
     pct = 100 * plan.done_count / max(1, plan.total_count)
     text = (
-        f"You've done {plan.done_count} of {plan.total_count} tasks ({pct:.0f}%), "
-        f"{plural(len(state.reviews_done), 'review')}. Streak: {plural(svc.streak_now(learner), 'day')}, "
-        f"best {learner.streak_best}."
+        f"You've done {plan.done_count} of {plan.total_count} tasks ({pct:.0f}%) and "
+        f"{plural(len(state.reviews_done), 'review')}. Streak: "
+        f"{plural(svc.streak_now(learner), 'day')}, best {learner.streak_best}."
     )
-    return Reply(
-        (Paragraph(text), Bullets(tuple(f"{t}: {d}/{n}" for t, d, n in rows))),
-        attachments=(Attachment("progress.png", png, "image/png"),),
-    )
+    blocks = [Paragraph(text)]
+    if index is not None:
+        name, done, total = rows[index]
+        blocks.append(Paragraph(f"Now: {name}, {done} of {total} done. /plan lists every stage."))
+    return Reply(tuple(blocks), attachments=(Attachment("progress.png", png, "image/png"),))
 
 
 def streak(svc: LearningService, learner: Learner) -> Reply:

@@ -156,7 +156,10 @@ async def test_plan_and_progress_chart(app, tmp_path):
     plan = await say(app, "/plan")
     assert "1 of 77 tasks done" in plan and "you'll finish around" in plan
     progress = await say(app, "/progress", tmp_path)
-    assert "You've done 1 of 77 tasks" in progress
+    assert "You've done 1 of 77 tasks" in progress and "Now: Python foundations" in progress
+    # /plan lists the stages; /progress gives totals and the chart instead of the same list.
+    stages = [line for line in plan.splitlines() if line.startswith("•")]
+    assert len(stages) >= 10 and not any(x.startswith("•") for x in progress.splitlines())
     png = tmp_path / "outbox" / "progress.png"
     assert f"Saved {png.resolve()}" in progress
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
