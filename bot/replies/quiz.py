@@ -32,7 +32,8 @@ def asked(a: Asked) -> Reply:
         Button(str(n), f"/quiz answer {q.id} {a.reps} {n}") for n in range(1, len(q.options) + 1)
     )
     hint = Paragraph(f"Tap a number, or type /quiz 1 to /quiz {len(q.options)}.")
-    return Reply((Paragraph(head), Bullets(numbered), hint), buttons=buttons)
+    options = Paragraph("\n".join(numbered))  # numbered lines, not bullets before numbers
+    return Reply((Paragraph(head), options, hint), buttons=buttons)
 
 
 def nothing_due(n: NothingDue) -> Reply:
