@@ -205,3 +205,20 @@ def estimate_finish(cur: Curriculum, state: LearnerState, today: date) -> date |
         if days > 0:
             d += timedelta(days=1)
     return d
+
+
+def track_months(cur: Curriculum, track_id: str, today: date) -> float:
+    """How long the track takes a new learner at its own pace and days, in months (the same
+    plan /plan's finish date comes from)."""
+    track = cur.tracks[track_id]
+    state = LearnerState(track=track_id, active_days=track.active_days)
+    finish = estimate_finish(cur, state, today)
+    return ((finish - today).days + 1) / 30.44 if finish else 0.0
+
+
+def left_out(cur: Curriculum, track_id: str, than: str = "full-time") -> list[str]:
+    """Stage titles another track covers that this one does not."""
+    if than not in cur.tracks or track_id == than:
+        return []
+    mine = set(cur.tracks[track_id].stages)
+    return [cur.stages[s].title for s in cur.tracks[than].stages if s not in mine]

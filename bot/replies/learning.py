@@ -3,12 +3,21 @@ reply to each learning use case's result. The one place this copy lives."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from bot.core.answers import Citation
 from bot.core.messages import Attachment, Bullets, Button, Paragraph, Reply
 from bot.learning import usecases as uc
 from bot.learning.curriculum import Task
 from bot.learning.models import Learner
-from bot.learning.planner import DayPlan, LearnerState, estimate_finish, stage_finished_on
+from bot.learning.planner import (
+    DayPlan,
+    LearnerState,
+    estimate_finish,
+    left_out,
+    stage_finished_on,
+    track_months,
+)
 from bot.learning.progress_chart import progress_png
 from bot.learning.service import (
     FORGET_CONFIRM_MINUTES,
@@ -197,6 +206,19 @@ def enrolment(svc: LearningService, result: uc.Enrolment) -> Reply:
     )
 
 
+def track_line(svc: LearningService, track_id: str, today: date) -> str:
+    """A track in /start: what it is, how long it takes at its pace, and what it leaves out."""
+    cur = svc.curriculum
+    track = cur.tracks[track_id]
+    months = round(track_months(cur, track_id, today) * 2) / 2
+    line = f"{track.name}: {track.description} Planned length: about {months:g} months."
+    if missing := left_out(cur, track_id):
+        names = missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + " and " + missing[-1]
+        optional = ", and the optional tasks of the stages it keeps" if track.core_only else ""
+        line += f" Compared with full-time it leaves out {names}{optional}."
+    return line
+
+
 def _start_menu(svc: LearningService, learner: Learner) -> Reply:
     tracks = svc.curriculum.tracks
     if learner.track:
@@ -210,7 +232,7 @@ def _start_menu(svc: LearningService, learner: Learner) -> Reply:
             ),
             buttons=track_buttons(svc),
         )
-    lines = tuple(f"{t.name}: {t.description}" for t in tracks.values())
+    lines = tuple(track_line(svc, t.id, svc.today(learner)) for t in tracks.values())
     return Reply(
         (
             Paragraph(

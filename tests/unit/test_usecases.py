@@ -165,3 +165,13 @@ async def test_time_zones_by_city_with_suggestions_and_a_warning_for_fixed_offse
     assert "/settings tz America/New_York" in shown
     plain = render_plain(say.settings(svc, await run(svc, uc.change_setting, ANN, "tz", "berlin")))
     assert "Time zone: Europe/Berlin" in plain and "daylight" not in plain
+
+
+async def test_start_shows_each_tracks_planned_length_and_what_it_leaves_out(svc):
+    menu = render_plain(say.enrolment(svc, await run(svc, uc.enrol, ANN, "", "", "")))
+    lines = [line for line in menu.splitlines() if line.startswith("• ")]
+    assert len(lines) == 3 and all("Planned length: about " in line for line in lines)
+    part = next(line for line in lines if line.startswith("• Part-time"))
+    assert "leaves out Computer vision" in part and "optional tasks" in part
+    full = next(line for line in lines if line.startswith("• Full-time"))
+    assert "leaves out" not in full
