@@ -34,9 +34,13 @@ class LearningCommands:
     async def today(self, req: Request, args: str) -> Reply:
         async with self.sessions() as uow:
             result = await uc.today(self.svc, uow, who_of(req))
-        if result is None:
-            return say.not_enrolled()
-        return say.describe_plan(self.svc, result.plan, result.learner)
+        return say.today(self.svc, result) if result else say.not_enrolled()
+
+    async def pace(self, req: Request, args: str) -> Reply:
+        choice = args.strip().lower()
+        async with self.sessions() as uow:
+            result = await uc.repace(self.svc, uow, who_of(req), choice)
+        return say.repaced(result) if result else say.not_enrolled()
 
     async def done(self, req: Request, args: str) -> Reply:
         if req.where == "group":
@@ -132,6 +136,8 @@ def register_learning_commands(
         ("snooze", "remind me again later (default 60 minutes)", c.snooze, "[MINUTES]",
          (Param("minutes", f"{low} to {high}, default 60", "int", low=low, high=high, default=60),)),
         ("plan", "where you are on the roadmap", c.plan, "", ()),
+        ("pace", "your finish date: keep it (more minutes a day) or move it", c.pace,
+         "[keep | move]", (Param("choice", "keep the date or move it", choices=("keep", "move")),)),
         ("progress", "progress per stage, with a chart", c.progress, "", ()),
         ("streak", "your study streak", c.streak, "", ()),
         ("settings", "time zone, nudge time, days, pace, pause/resume", c.settings,

@@ -48,6 +48,10 @@ class Learner(Base):
     forget_requested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # A message to show once, at the learner's next interaction (e.g. why nudges stopped).
     notice: Mapped[str | None] = mapped_column(Text)
+    # The finish date the learner agreed to (set when enrolling, moved when they choose to),
+    # and the target they were last told they are behind or ahead of (so it is said once).
+    target_finish: Mapped[date | None] = mapped_column(Date)
+    pace_told_for: Mapped[date | None] = mapped_column(Date)
 
     __table_args__ = (Index("ix_learners_due", "tz", "nudge_minute"),)
 

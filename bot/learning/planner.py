@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Literal
 
@@ -222,3 +222,41 @@ def left_out(cur: Curriculum, track_id: str, than: str = "full-time") -> list[st
         return []
     mine = set(cur.tracks[track_id].stages)
     return [cur.stages[s].title for s in cur.tracks[than].stages if s not in mine]
+
+
+@dataclass(frozen=True)
+class Pace:
+    """Where the plan stands against the finish date the learner agreed to: `behind` (the
+    plan now ends later), `ahead` (a week or more earlier) or `on_track`. `minutes` is what a
+    day would need to keep the agreed date (None when it cannot be kept)."""
+
+    kind: Literal["on_track", "behind", "ahead"]
+    finish: date | None
+    target: date
+    minutes: int | None = None
+
+
+BEHIND_DAYS, AHEAD_DAYS, MAX_MINUTES = 3, 7, 720
+
+
+def pace(cur: Curriculum, state: LearnerState, today: date, target: date) -> Pace:
+    finish = estimate_finish(cur, state, today)
+    if finish is None:
+        return Pace("on_track", None, target)
+    if (finish - target).days >= BEHIND_DAYS:
+        return Pace("behind", finish, target, _minutes_to_keep(cur, state, today, target))
+    if (target - finish).days >= AHEAD_DAYS:
+        return Pace("ahead", finish, target)
+    return Pace("on_track", finish, target)
+
+
+def _minutes_to_keep(cur: Curriculum, state: LearnerState, today: date, target: date) -> int | None:
+    """The smallest daily pace (in 15-minute steps, up to 12 hours) at which the plan ends by
+    the target, found by planning at each pace; None when no pace does (a task a day at most:
+    more minutes cannot bring a full-time plan forward)."""
+    start = -(-daily_minutes(cur, state) // 15) * 15 + 15
+    for minutes in range(start, MAX_MINUTES + 1, 15):
+        finish = estimate_finish(cur, replace(state, daily_minutes=minutes), today)
+        if finish is not None and finish <= target:
+            return minutes
+    return None

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.learning.curriculum import Task
 from bot.learning.models import Learner
-from bot.learning.planner import DayPlan, LearnerState
+from bot.learning.planner import DayPlan, LearnerState, Pace, estimate_finish, pace
 from bot.learning.service import FORGET_CONFIRM_MINUTES, LearningService, Who, aware
 from bot.learning.validate import (
     InvalidSetting,
@@ -81,6 +81,9 @@ async def enrol(
         learner.tz = tz
     if minute is not None:
         learner.nudge_minute = minute
+    state = await svc.state(uow, learner)
+    learner.target_finish = estimate_finish(svc.curriculum, state, svc.today(learner))
+    learner.pace_told_for = None
     await uow.commit()
     return Enrolment("switched" if switched else "enrolled", learner, zone_given=tz is not None)
 
@@ -94,6 +97,7 @@ async def enrolled_learner(svc: LearningService, uow: AsyncSession, who: Who) ->
 class Today:
     learner: Learner
     plan: DayPlan
+    pace: Pace | None = None  # behind or ahead of the agreed finish, said once per target
 
 
 async def today(svc: LearningService, uow: AsyncSession, who: Who) -> Today | None:
@@ -101,11 +105,61 @@ async def today(svc: LearningService, uow: AsyncSession, who: Who) -> Today | No
     learner = await enrolled_learner(svc, uow, who)
     if learner is None:
         return None
-    _, plan = await svc.plan(uow, learner)
+    state, plan = await svc.plan(uow, learner)
     if plan.kind == "task" and plan.task and learner.current_task != plan.task.id:
         learner.current_task, learner.sessions_done = plan.task.id, 0
+    news = _pace_news(svc, learner, state)
     await uow.commit()
-    return Today(learner, plan)
+    return Today(learner, plan, news)
+
+
+def _pace_news(svc: LearningService, learner: Learner, state: LearnerState) -> Pace | None:
+    """The pace to tell the learner about now, once per agreed finish date, or None."""
+    today = svc.today(learner)
+    if learner.target_finish is None:  # enrolled before finish dates were kept
+        learner.target_finish = estimate_finish(svc.curriculum, state, today)
+        return None
+    status = pace(svc.curriculum, state, today, learner.target_finish)
+    if status.kind == "on_track" or learner.pace_told_for == learner.target_finish:
+        return None
+    learner.pace_told_for = learner.target_finish
+    return status
+
+
+@dataclass(frozen=True)
+class Repaced:
+    """/pace: `status` (just shown), `kept` (more minutes a day), `moved` (a new finish
+    date), or `cannot_keep` (the date cannot be kept at any pace up to 12 hours)."""
+
+    kind: Literal["status", "kept", "moved", "cannot_keep"]
+    learner: Learner
+    pace: Pace | None
+
+
+async def repace(svc: LearningService, uow: AsyncSession, who: Who, choice: str) -> Repaced | None:
+    learner = await enrolled_learner(svc, uow, who)
+    if learner is None:
+        return None
+    state, _ = await svc.plan(uow, learner)
+    today = svc.today(learner)
+    target = learner.target_finish or estimate_finish(svc.curriculum, state, today) or today
+    status = pace(svc.curriculum, state, today, target)
+    if choice == "keep":
+        if status.minutes is None:
+            return Repaced("cannot_keep", learner, status)
+        learner.daily_minutes = max(status.minutes, learner.daily_minutes or 0)
+        kind = "kept"
+    elif choice == "move":
+        learner.target_finish = status.finish
+        kind = "moved"
+    else:
+        return Repaced("status", learner, status)
+    learner.pace_told_for = None
+    await uow.commit()
+    state, _ = await svc.plan(uow, learner)
+    return Repaced(
+        kind, learner, pace(svc.curriculum, state, today, learner.target_finish or today)
+    )
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ reply to each learning use case's result. The one place this copy lives."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from bot.core.answers import Citation
@@ -13,6 +14,7 @@ from bot.learning.models import Learner
 from bot.learning.planner import (
     DayPlan,
     LearnerState,
+    Pace,
     estimate_finish,
     left_out,
     stage_finished_on,
@@ -468,4 +470,72 @@ def forgotten(result: uc.Forgotten) -> Reply:
             ),
         ),
         buttons=(Button("Yes, delete everything", "/forget confirm"),),
+    )
+
+
+# -- pacing ---------------------------------------------------------------------------------
+def _day(d: date) -> str:
+    return f"{d:%a %d %b %Y}"
+
+
+def pace_news(p: Pace) -> tuple[Paragraph, tuple[Button, ...]]:
+    """Said once when the plan's finish moves away from the agreed date, with the choices."""
+    if p.kind == "ahead":
+        return (
+            Paragraph(
+                f"🚀 You're ahead of plan: at this pace you'll finish around {_day(p.finish)}, "
+                f"before the {_day(p.target)} you planned. Want the earlier date as your goal?"
+            ),
+            (Button(f"Finish {p.finish:%d %b}", "/pace move"),),
+        )
+    head = (
+        f"📅 A few study days were missed, so at your pace you'd now finish around "
+        f"{_day(p.finish)} instead of {_day(p.target)}. That's fine; plans bend."
+    )
+    move = Button(f"Move to {p.finish:%d %b}", "/pace move")
+    if p.minutes is None:
+        tip = (
+            " More minutes a day would not bring the old date back, so I suggest the new "
+            "one (or add study days with /settings days)."
+        )
+        return Paragraph(head + tip), (move,)
+    keep = Button(f"Keep {p.target:%d %b}: {p.minutes} min/day", "/pace keep")
+    choice = (
+        f" Keep {_day(p.target)} with {p.minutes} minutes a day, or keep your pace and "
+        f"move the finish to {_day(p.finish)}?"
+    )
+    return Paragraph(head + choice), (keep, move)
+
+
+def today(svc: LearningService, result: uc.Today) -> Reply:
+    reply = describe_plan(svc, result.plan, result.learner)
+    if result.pace is None:
+        return reply
+    news, buttons = pace_news(result.pace)
+    return replace(reply, blocks=(news, *reply.blocks), buttons=(*buttons, *reply.buttons))
+
+
+def repaced(result: uc.Repaced) -> Reply:
+    p, learner = result.pace, result.learner
+    finish = f"around {_day(p.finish)}" if p and p.finish else "when your last task is done"
+    if result.kind == "cannot_keep":
+        return Reply.text(
+            "More minutes a day would not bring that date back (or would take over 12 hours). "
+            f"Send /pace move to take the new date ({finish}), or add study days with "
+            "/settings days.",
+            kind="error",
+        )
+    if result.kind == "kept":
+        return Reply.text(
+            f"💪 Done: {learner.daily_minutes} minutes a day from now on, so you finish {finish}. "
+            "Change it any time with /settings pace."
+        )
+    if result.kind == "moved":
+        return Reply.text(f"📅 Done: your new goal is to finish {finish}, at your usual pace.")
+    if p is None or learner.target_finish is None:
+        return Reply.text(f"You'll finish {finish}.")
+    states = {"behind": "behind", "ahead": "ahead of", "on_track": "on track for"}
+    return Reply.text(
+        f"At your pace you'll finish {finish}; you are {states[p.kind]} your goal of "
+        f"{_day(learner.target_finish)}. /pace keep or /pace move changes it."
     )

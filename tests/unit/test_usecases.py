@@ -175,3 +175,47 @@ async def test_start_shows_each_tracks_planned_length_and_what_it_leaves_out(svc
     assert "leaves out Computer vision" in part and "optional tasks" in part
     full = next(line for line in lines if line.startswith("• Full-time"))
     assert "leaves out" not in full
+
+
+async def test_missed_days_re_pace_the_plan_once_with_two_choices(svc):
+    from datetime import timedelta
+
+    await run(svc, uc.enrol, ANN, "part-time", "UTC", "")
+    first = await run(svc, uc.today, ANN)
+    target = first.learner.target_finish
+    assert target is not None and first.pace is None  # on track at the start
+    svc.clock.advance(days=10)  # ten study days missed
+    late = await run(svc, uc.today, ANN)
+    assert late.pace.kind == "behind" and late.pace.finish > target and late.pace.minutes > 60
+    reply = say.today(svc, late)
+    told = render_plain(reply)
+    assert "now finish around" in told and f"{target:%a %d %b %Y}" in told
+    assert f"{late.pace.minutes} minutes a day" in told
+    assert [b.action for b in reply.buttons[:2]] == ["/pace keep", "/pace move"]
+    assert (await run(svc, uc.today, ANN)).pace is None  # said once
+    kept = await run(svc, uc.repace, ANN, "keep")
+    assert kept.kind == "kept" and kept.learner.daily_minutes == late.pace.minutes
+    assert kept.pace.finish <= target  # the date holds at the new pace
+    assert f"{late.pace.minutes} minutes a day" in render_plain(say.repaced(kept))
+    svc.clock.advance(days=21)
+    moved = await run(svc, uc.repace, ANN, "move")
+    assert moved.kind == "moved" and moved.learner.target_finish == moved.pace.finish
+    assert moved.pace.kind == "on_track"
+    async with svc.db.sessions() as uow:  # far ahead of a goal set too late: offer the earlier date
+        learner = await svc.find_learner(uow, ANN)
+        learner.target_finish += timedelta(days=60)
+        await uow.commit()
+    ahead = await run(svc, uc.today, ANN)
+    assert ahead.pace.kind == "ahead" and "ahead of plan" in render_plain(say.today(svc, ahead))
+
+
+async def test_a_full_time_plan_that_slipped_can_only_move_its_date(svc):
+    await run(svc, uc.enrol, ANN, "full-time", "UTC", "")
+    await run(svc, uc.today, ANN)
+    svc.clock.advance(days=14)
+    late = await run(svc, uc.today, ANN)
+    assert late.pace.kind == "behind" and late.pace.minutes is None  # a task a day at most
+    reply = say.today(svc, late)
+    assert "More minutes a day would not bring" in render_plain(reply)
+    assert reply.buttons[0].action == "/pace move" and "/pace keep" not in str(reply.buttons)
+    assert (await run(svc, uc.repace, ANN, "keep")).kind == "cannot_keep"
