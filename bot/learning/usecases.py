@@ -108,13 +108,14 @@ async def today(svc: LearningService, uow: AsyncSession, who: Who) -> Today | No
     state, plan = await svc.plan(uow, learner)
     if plan.kind == "task" and plan.task and learner.current_task != plan.task.id:
         learner.current_task, learner.sessions_done = plan.task.id, 0
-    news = _pace_news(svc, learner, state)
+    news = pace_news(svc, learner, state)
     await uow.commit()
     return Today(learner, plan, news)
 
 
-def _pace_news(svc: LearningService, learner: Learner, state: LearnerState) -> Pace | None:
-    """The pace to tell the learner about now, once per agreed finish date, or None."""
+def pace_news(svc: LearningService, learner: Learner, state: LearnerState) -> Pace | None:
+    """The pace to tell the learner about now, once per agreed finish date, or None (the
+    caller commits: telling is recorded so it is not said again)."""
     today = svc.today(learner)
     if learner.target_finish is None:  # enrolled before finish dates were kept
         learner.target_finish = estimate_finish(svc.curriculum, state, today)

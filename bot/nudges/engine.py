@@ -24,9 +24,11 @@ from bot.learning.groups import GroupService
 from bot.learning.models import Identity, Learner, NudgeSent
 from bot.learning.review import QuizService
 from bot.learning.service import LearningService
+from bot.learning.usecases import Today, pace_news
 from bot.nudges.delivery import DeliveryQueue, SendJob, Target
 from bot.replies import groups as group_replies
 from bot.replies.learning import describe_plan
+from bot.replies.learning import today as today_reply
 from bot.replies.quiz import with_reviews
 
 log = logging.getLogger(__name__)
@@ -166,17 +168,17 @@ class NudgeEngine:
             await s.commit()
             report.skipped += 1
             return
-        _, plan = await self.svc.plan(s, learner)
+        state, plan = await self.svc.plan(s, learner)
         if plan.kind not in ("task", "review"):
             row.status, row.error = "skipped", f"nothing to study ({plan.kind})"
             await s.commit()
             report.skipped += 1
             return
-        reply = with_lead(
-            describe_plan(self.svc, plan, learner), "⏰ Time to study! Here's your task for today."
-        )
+        reply = today_reply(self.svc, Today(learner, plan, pace_news(self.svc, learner, state)))
+        reply = with_lead(reply, "⏰ Time to study! Here's your task for today.")
         if self.quiz is not None:
             reply = with_reviews(reply, await self.quiz.to_offer(s, learner))
+        await s.commit()  # the pace news, if any, is told once
         await self.queue.put(SendJob(target, reply, learner_id=learner.id, nudge_id=row.id))
         report.queued += 1
         report.details.append(

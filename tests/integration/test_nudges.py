@@ -182,6 +182,25 @@ async def test_the_daily_nudge_offers_due_reviews_up_to_the_daily_maximum(app, c
     assert reply.buttons[-1] == Button("🧠 Review (2)", "/quiz")
 
 
+async def test_the_nudge_tells_a_learner_who_fell_behind_once(app, clock):
+    from bot.adapters.plain import render_plain
+    from bot.core.messages import Request
+
+    def say(text: str):  # type: ignore[no-untyped-def]
+        return app.core.handle(Request(platform="telegram", user_id="p", text=text))
+
+    await say("/start part-time UTC 09:30")
+    await say("/today")
+    clock.set(clock.now() + timedelta(days=10, minutes=31))  # ten days missed, 09:31
+    run = Run(app, clock, app.queue.deliverers["telegram"])
+    await run.tick()
+    [(_, nudge)] = run.deliverer.sent
+    text = render_plain(nudge)
+    assert text.index("Time to study") < text.index("study days were missed")
+    assert {"/pace keep", "/pace move"} <= {b.action for b in nudge.buttons}
+    assert "study days were missed" not in render_plain(await say("/today"))  # told once
+
+
 async def test_blocked_user_is_paused_and_not_nudged_again(app, clock):
     lid = await add_learner(app, "gone", "UTC", "09:00")
     deliverer = app.queue.deliverers["telegram"]
