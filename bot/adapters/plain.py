@@ -22,5 +22,6 @@ PLAIN_WITH_PATHS = Style(
 def render_plain(reply: Reply, *, show_paths: bool = False) -> str:
     out = render_blocks(reply, PLAIN_WITH_PATHS if show_paths else PLAIN)
     if reply.buttons:
-        out.append("Reply with: " + "  ".join(f"{b.action} ({b.label})" for b in reply.buttons))
+        shown = (f"{b.typed or b.action} ({b.label})" for b in reply.buttons)
+        out.append("Reply with: " + "  ".join(shown))
     return "\n\n".join(out)

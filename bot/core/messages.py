@@ -45,6 +45,7 @@ class Bullets:
 class Button:
     label: str
     action: str  # a core command, e.g. "/done"
+    typed: str | None = None  # a shorter command to type where there are no buttons
 
 
 @dataclass(frozen=True)

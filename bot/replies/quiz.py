@@ -29,7 +29,8 @@ def asked(a: Asked) -> Reply:
     head = f"🧠 Review ({plural(a.due, 'question')} due): {q.text}"
     numbered = tuple(f"{n}. {option}" for n, option in enumerate(q.options, 1))
     buttons = tuple(
-        Button(str(n), f"/quiz answer {q.id} {a.reps} {n}") for n in range(1, len(q.options) + 1)
+        Button(str(n), f"/quiz answer {q.id} {a.reps} {n}", typed=f"/quiz {n}")
+        for n in range(1, len(q.options) + 1)
     )
     hint = Paragraph(f"Tap a number, or type /quiz 1 to /quiz {len(q.options)}.")
     options = Paragraph("\n".join(numbered))  # numbered lines, not bullets before numbers

@@ -76,7 +76,8 @@ async def test_cards_join_when_the_task_is_done_and_fsrs_spaces_them(svc, tmp_pa
     assert isinstance(asked, Asked) and asked.question.id == "why-python" and asked.due == 1
     shown = render_plain(say.asked(asked))
     assert "\n1. Its ML libraries\n2. It is the fastest" in shown and "• 1." not in shown
-    assert "/quiz answer why-python 0 1" in shown
+    assert "Reply with: /quiz 1 (1)  /quiz 2 (2)" in shown  # typed forms where no buttons
+    assert [b.action for b in say.asked(asked).buttons][0] == "/quiz answer why-python 0 1"
 
     async with svc.db.sessions() as uow:
         right = await quiz.answer(uow, ANN, "why-python", 0, 0)
