@@ -27,7 +27,7 @@ for _key, _value in {
     os.environ.setdefault(_key, _value)
 
 from bot.config import Settings  # noqa: E402
-from bot.replies.words import plural  # noqa: E402
+from bot.textutil import plural  # noqa: E402
 
 log = logging.getLogger("mlbot")
 

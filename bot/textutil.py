@@ -1,4 +1,5 @@
-"""Text helpers shared by ingestion and answering, so both sides tokenize identically."""
+"""Text helpers shared by ingestion and answering, so both sides tokenize identically, and
+the small wording helpers every reply uses (plurals, "a, b and c")."""
 
 from __future__ import annotations
 
@@ -13,6 +14,18 @@ SECTION_SEP = " › "
 def section_label(title: str, section: str) -> str:
     """How a passage is named in citations and embedded: "Math for ML › Linear algebra"."""
     return f"{title}{SECTION_SEP}{section}" if section else title
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """'1 day', '2 days', '0 reviews'; irregular forms through `many`."""
+    return f"{n:,} {word if n == 1 else (many or word + 's')}"
+
+
+def joined(items: list[str], last: str = "and") -> str:
+    """'a', 'a and b', 'a, b and c' (or 'a, b or c' with last='or')."""
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {last} {items[-1]}"
 
 
 # The section name given to text before a document's first heading.

@@ -24,7 +24,7 @@ from bot.learning.quizbank import BankSource
 from bot.learning.service import LearningService
 from bot.nudges.delivery import DeliveryQueue, SendJob, Target
 from bot.ops.metrics import INGEST_RUNS
-from bot.replies.words import plural
+from bot.textutil import plural
 from ingest.pipeline import IngestBusy, IngestReport, run_ingest
 
 log = logging.getLogger(__name__)

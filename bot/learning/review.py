@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.learning.models import Learner, QuizAnswer, QuizCard
 from bot.learning.quizbank import Question, QuizBank
 from bot.learning.service import LearningService, Who, aware, local_now
+from bot.learning.usecases import enrolled_learner
 
 RELEARN = timedelta(minutes=30)
 
@@ -121,8 +122,8 @@ class QuizService:
 
     async def next(self, s: AsyncSession, who: Who) -> Asked | NothingDue | None:
         """The next due question (None: not enrolled)."""
-        learner = await self.svc.find_learner(s, who)
-        if learner is None or not learner.track:
+        learner = await enrolled_learner(self.svc, s, who)
+        if learner is None:
             return None
         await self.sync_deck(s, learner)
         due = await self._due(s, learner)
@@ -142,20 +143,26 @@ class QuizService:
 
     async def answer_current(self, s: AsyncSession, who: Who, chosen: int) -> Answered | None:
         """An answer typed as "/quiz 2": to the question /quiz shows now (the first due)."""
-        learner = await self.svc.find_learner(s, who)
-        if learner is None or not learner.track:
+        learner = await enrolled_learner(self.svc, s, who)
+        if learner is None:
             return None
         due = await self._due(s, learner)
         if not due:
             return Answered("stale")
-        return await self.answer(s, who, due[0].question_id, due[0].reps, chosen)
+        return await self._answer(s, learner, due[0].question_id, due[0].reps, chosen)
 
     async def answer(
         self, s: AsyncSession, who: Who, question_id: str, reps: int, chosen: int
     ) -> Answered | None:
-        learner = await self.svc.find_learner(s, who)
-        if learner is None or not learner.track:
+        """An answer from a button, which names the question and the ask (its review count)."""
+        learner = await enrolled_learner(self.svc, s, who)
+        if learner is None:
             return None
+        return await self._answer(s, learner, question_id, reps, chosen)
+
+    async def _answer(
+        self, s: AsyncSession, learner: Learner, question_id: str, reps: int, chosen: int
+    ) -> Answered:
         question = self.bank().questions.get(question_id)
         card = await s.get(QuizCard, (learner.id, question_id))
         if question is None or card is None:

@@ -329,9 +329,9 @@ class LearningService:
         }
         return json.dumps(data, indent=2, ensure_ascii=False).encode()
 
-    async def forget(self, s: AsyncSession, who: Who) -> int:
-        """Delete everything about the person on every linked account; the caller commits."""
-        learner = await self.find_learner(s, who)
+    async def forget(self, s: AsyncSession, who: Who, learner: Learner | None) -> int:
+        """Delete everything about the person behind `who` (their learner record, if any, as
+        the caller found it) on every linked account; the caller commits."""
         accounts = await privacy.accounts_of(s, learner, (who.platform, who.user_id))
         return await privacy.erase(s, learner, accounts)
 

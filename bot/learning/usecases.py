@@ -120,8 +120,10 @@ def pace_news(svc: LearningService, learner: Learner, state: LearnerState) -> Pa
     if learner.target_finish is None:  # enrolled before finish dates were kept
         learner.target_finish = estimate_finish(svc.curriculum, state, today)
         return None
+    if learner.pace_told_for == learner.target_finish:
+        return None  # already told: no need to plan again (this runs for every nudge)
     status = pace(svc.curriculum, state, today, learner.target_finish)
-    if status.kind == "on_track" or learner.pace_told_for == learner.target_finish:
+    if status.kind == "on_track":
         return None
     learner.pace_told_for = learner.target_finish
     return status
@@ -351,7 +353,7 @@ async def forget(svc: LearningService, uow: AsyncSession, who: Who, confirm: boo
     learner = await svc.find_learner(uow, who)
     if learner is None:
         # No progress or settings to lose, so no confirmation: only questions asked.
-        removed = await svc.forget(uow, who)
+        removed = await svc.forget(uow, who, None)
         await uow.commit()
         return Forgotten("questions" if removed else "nothing")
     now, asked = svc.clock.now(), learner.forget_requested_at
@@ -359,7 +361,7 @@ async def forget(svc: LearningService, uow: AsyncSession, who: Who, confirm: boo
         window = timedelta(minutes=FORGET_CONFIRM_MINUTES)
         if asked is None or now - aware(asked) > window:
             return Forgotten("confirm_first")
-        await svc.forget(uow, who)
+        await svc.forget(uow, who, learner)
         await uow.commit()
         return Forgotten("deleted")
     learner.forget_requested_at = now

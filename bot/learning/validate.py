@@ -6,6 +6,7 @@ import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.learning.curriculum import DAY_NAMES, parse_days
+from bot.textutil import joined
 
 _TIME = re.compile(r"^(\d{1,2})(?:[:.h](\d{2}))?\s*(am|pm)?$")
 _ZONE_ALIASES = {"utc": "UTC", "gmt": "UTC", "z": "UTC"}
@@ -40,15 +41,11 @@ def parse_zone(text: str) -> str:
 def _unknown_zone(raw: str, cities: list[str]) -> str:
     head = f"\u201c{raw[:40]}\u201d isn't a time zone I know."
     if cities:
-        return f"{head} Did you mean {_or(cities[:4])}?"
+        return f"{head} Did you mean {joined(cities[:4], 'or')}?"
     close = zones_for_city(raw, fuzzy=True) if len(raw) <= 64 else []
     if close:
-        return f"{head} Did you mean {_or(close[:3])}?"
+        return f"{head} Did you mean {joined(close[:3], 'or')}?"
     return f"{head} Use a name like Europe/Berlin, America/New_York or Asia/Kolkata."
-
-
-def _or(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
 def _city_key(text: str) -> str:

@@ -7,7 +7,7 @@ from bot.core.messages import Bullets, Button, Paragraph, Reply
 from bot.learning.groups import Board, DuePost, GroupService, Marked, SetUp, Status
 from bot.learning.validate import format_days, format_minute
 from bot.replies.learning import task_citations
-from bot.replies.words import plural
+from bot.textutil import plural
 
 DONE_BUTTON = (Button("✅ Done", "/done"),)
 MEDALS = ("🥇", "🥈", "🥉")

@@ -28,7 +28,7 @@ from bot.learning.service import (
     local_now,
 )
 from bot.learning.validate import format_days, format_minute, zone_warning
-from bot.replies.words import plural
+from bot.textutil import joined, plural
 
 TASK_BUTTONS = (
     Button("✅ Done", "/done"),
@@ -147,9 +147,7 @@ def _task_day(svc: LearningService, plan: DayPlan, excerpt: bool) -> Reply:
     )
     cites = task_citations(task)
     if cites:  # every source listed below is named in the text
-        marks = [f"[{c.n}]" for c in cites]
-        both = marks[0] if len(marks) == 1 else ", ".join(marks[:-1]) + " and " + marks[-1]
-        blocks.append(Paragraph(f"📖 Read {both} below."))
+        blocks.append(Paragraph(f"📖 Read {joined([f'[{c.n}]' for c in cites])} below."))
     if excerpt and task.sections and (text := svc.excerpt(task.sections[0])):
         blocks.append(Bullets((text,), (1,)))
     return Reply(tuple(blocks), citations=cites, buttons=TASK_BUTTONS)
@@ -215,7 +213,7 @@ def track_line(svc: LearningService, track_id: str, today: date) -> str:
     months = round(track_months(cur, track_id, today) * 2) / 2
     line = f"{track.name}: {track.description} Planned length: about {months:g} months."
     if missing := left_out(cur, track_id):
-        names = missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + " and " + missing[-1]
+        names = joined(missing)
         optional = ", and the optional tasks of the stages it keeps" if track.core_only else ""
         line += f" Compared with full-time it leaves out {names}{optional}."
     return line

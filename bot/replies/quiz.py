@@ -11,7 +11,7 @@ from bot.core.messages import Bullets, Button, Paragraph, Reply
 from bot.learning.quizbank import Question
 from bot.learning.review import Answered, Asked, NothingDue
 from bot.learning.service import local_now
-from bot.replies.words import plural
+from bot.textutil import plural
 
 NEXT = Button("➡️ Next question", "/quiz")
 
