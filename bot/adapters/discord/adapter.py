@@ -121,8 +121,8 @@ class DiscordDeliverer:
         self.client = client
 
     def parts(self, target: Target, reply: Reply) -> list[SendPart]:
-        count = len(render(reply))
-        return [partial(self._send_part, target, reply, i) for i in range(count)]
+        texts = render(reply)
+        return [partial(self._send_part, target, reply, texts, i) for i in range(len(texts))]
 
     async def _channel(self, target: Target):  # type: ignore[no-untyped-def]
         if target.kind == "dm":
@@ -134,12 +134,12 @@ class DiscordDeliverer:
             int(target.chat_id)
         )
 
-    async def _send_part(self, target: Target, reply: Reply, index: int) -> None:
+    async def _send_part(self, target: Target, reply: Reply, texts: list[str], index: int) -> None:
         """One message of the reply (files are made afresh, so a retry sends them whole),
         with discord.py's errors mapped onto the delivery queue's."""
         try:
             channel = await self._channel(target)
-            await channel.send(**message_kwargs(reply)[index])
+            await channel.send(**part_kwargs(reply, texts, index))
         except discord.Forbidden as exc:
             raise Blocked(f"{exc.status} {exc.code}: {exc.text}") from exc
         except discord.NotFound as exc:
@@ -154,19 +154,21 @@ class DiscordDeliverer:
             raise TransientError(str(exc)) from exc
 
 
+def part_kwargs(reply: Reply, texts: list[str], index: int) -> dict:
+    """send() arguments for one message part: buttons and files ride on the last."""
+    kwargs: dict = {"content": texts[index], "allowed_mentions": NO_PINGS}
+    if index == len(texts) - 1:
+        if (view := view_for(reply)) is not None:
+            kwargs["view"] = view
+        if reply.attachments:
+            kwargs["files"] = files_for(reply)
+    return kwargs
+
+
 def message_kwargs(reply: Reply) -> list[dict]:
-    """One dict of send() arguments per message part: buttons and files ride on the last."""
-    parts = render(reply)
-    out = []
-    for i, part in enumerate(parts):
-        kwargs: dict = {"content": part, "allowed_mentions": NO_PINGS}
-        if i == len(parts) - 1:
-            if (view := view_for(reply)) is not None:
-                kwargs["view"] = view
-            if reply.attachments:
-                kwargs["files"] = files_for(reply)
-        out.append(kwargs)
-    return out
+    """One dict of send() arguments per message part."""
+    texts = render(reply)
+    return [part_kwargs(reply, texts, i) for i in range(len(texts))]
 
 
 async def send_parts(channel, reply: Reply, reference: discord.Message | None = None) -> None:  # type: ignore[no-untyped-def]
