@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.learning.models import Learner, QuizAnswer, QuizCard
+from bot.learning.planner import LearnerState
 from bot.learning.quizbank import Question, QuizBank
 from bot.learning.service import LearningService, Who, aware, local_now
 from bot.learning.usecases import enrolled_learner
@@ -66,9 +67,12 @@ class QuizService:
         self.scheduler = scheduler or default_scheduler()
         self.daily_max = daily_max  # reviews offered in a day's nudge, at most
 
-    async def sync_deck(self, s: AsyncSession, learner: Learner) -> int:
-        """Add the questions of every section the learner has studied; returns how many."""
-        state = await self.svc.state(s, learner)
+    async def sync_deck(
+        self, s: AsyncSession, learner: Learner, state: LearnerState | None = None
+    ) -> int:
+        """Add the questions of every section the learner has studied; returns how many.
+        `state`: the learner's state when the caller already has it (the nudge does)."""
+        state = state or await self.svc.state(s, learner)
         tasks = self.svc.curriculum.tasks
         studied = {
             (ref.doc, ref.heading)
@@ -107,14 +111,13 @@ class QuizService:
         )
         return [c for c in rows.scalars() if c.question_id in bank]
 
-    async def due_count(self, s: AsyncSession, learner: Learner) -> int:
-        await self.sync_deck(s, learner)
-        return len(await self._due(s, learner))
-
-    async def to_offer(self, s: AsyncSession, learner: Learner) -> int:
+    async def to_offer(
+        self, s: AsyncSession, learner: Learner, state: LearnerState | None = None
+    ) -> int:
         """Reviews to offer in today's nudge: the due ones, but never more than the daily
         maximum minus what the learner has answered since their local midnight."""
-        due = await self.due_count(s, learner)
+        await self.sync_deck(s, learner, state)
+        due = len(await self._due(s, learner))
         local = local_now(learner.tz, self.svc.clock.now())
         midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
         _, answered = await self.accuracy(s, learner, since=midnight)

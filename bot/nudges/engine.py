@@ -177,7 +177,7 @@ class NudgeEngine:
         reply = today_reply(self.svc, Today(learner, plan, pace_news(self.svc, learner, state)))
         reply = with_lead(reply, "⏰ Time to study! Here's your task for today.")
         if self.quiz is not None:
-            reply = with_reviews(reply, await self.quiz.to_offer(s, learner))
+            reply = with_reviews(reply, await self.quiz.to_offer(s, learner, state))
         await s.commit()  # the pace news, if any, is told once
         await self.queue.put(SendJob(target, reply, learner_id=learner.id, nudge_id=row.id))
         report.queued += 1
