@@ -162,9 +162,8 @@ class BotCore:
         return await self.ask(req, text)
 
     async def _command(self, req: Request, text: str) -> Reply:
-        head, _, args = text.partition(" ")
-        name = head[1:].split("@", 1)[0].lower()  # Telegram sends /help@BotName in groups
-        cmd = self.registry.get(name) if name else None
+        cmd, args = self.registry.for_text(text)  # "/help@BotName" in Telegram groups too
+        head = text.partition(" ")[0]
         if cmd is None:
             shown = head if len(head) <= 40 else head[:40] + "…"
             return Reply.text(
