@@ -1,10 +1,16 @@
-"""Which local dates and nudge minutes are due at an instant, for learners and groups alike."""
+"""Which local dates and nudge minutes are due at an instant, for learners, groups and weekly
+digests alike."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 
 def zone_buckets(zones: list[str], now: datetime) -> dict[tuple[date, int], list[str]]:
@@ -22,3 +28,34 @@ def windows(day: date, minute: int, grace_minutes: int) -> list[tuple[date, int,
     if minute - grace_minutes < 0:
         out.append((day - timedelta(days=1), 1440 + minute - grace_minutes, 1439))
     return out
+
+
+async def due_now(
+    s: AsyncSession,
+    now: datetime,
+    grace_minutes: int,
+    *,
+    key: Any,
+    tz: Any,
+    minute: Any,
+    active: ColumnElement[bool],
+    on_day: Callable[[date], ColumnElement[bool]],
+) -> list[tuple[Any, date, str]]:
+    """(key, local date, zone) of every `active` row whose local `minute` has come within the
+    grace window, on a local date for which `on_day(date)` holds (one of its days, nothing sent
+    yet). One query per (zone bucket, window): daily nudges, group posts and weekly digests all
+    ask this, so the time-zone arithmetic exists once."""
+    zones = list((await s.execute(select(tz).where(active).distinct())).scalars())
+    due: list[tuple[Any, date, str]] = []
+    for (day, minute_now), bucket in zone_buckets(zones, now).items():
+        for wday, lo, hi in windows(day, minute_now, grace_minutes):
+            rows = await s.execute(
+                select(key, tz).where(tz.in_(bucket), active, minute.between(lo, hi), on_day(wday))
+            )
+            due.extend((k, wday, zone) for k, zone in rows)
+    return due
+
+
+def week_of(day: date) -> date:
+    """The Monday that starts the local week of `day`: a weekly digest's key."""
+    return day - timedelta(days=day.weekday())

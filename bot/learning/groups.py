@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.learning.curriculum import Task
-from bot.learning.due import windows, zone_buckets
+from bot.learning.due import due_now
 from bot.learning.models import GroupDone, GroupMember, GroupPost, Learner, StudyGroup
 from bot.learning.service import LearningService, Who
 from bot.learning.validate import InvalidSetting, parse_time, parse_zone
@@ -212,23 +212,24 @@ class GroupService:
     async def _due_groups(
         self, s: AsyncSession, now: datetime, grace_minutes: int
     ) -> list[tuple[int, date]]:
-        active = StudyGroup.paused.is_(False)
-        zones = (await s.execute(select(StudyGroup.tz).where(active).distinct())).scalars()
-        due: list[tuple[int, date]] = []
-        for (day, minute), bucket in zone_buckets(list(zones), now).items():
-            for wday, lo, hi in windows(day, minute, grace_minutes):
-                posted = select(GroupPost.group_id).where(GroupPost.local_date == wday)
-                rows = await s.execute(
-                    select(StudyGroup.id).where(
-                        StudyGroup.tz.in_(bucket),
-                        active,
-                        StudyGroup.nudge_minute.between(lo, hi),
-                        StudyGroup.active_days.op("&")(1 << wday.weekday()) != 0,
-                        StudyGroup.id.not_in(posted),
-                    )
-                )
-                due.extend((gid, wday) for (gid,) in rows)
-        return due
+        def on_day(wday: date):  # type: ignore[no-untyped-def]
+            posted = select(GroupPost.group_id).where(GroupPost.local_date == wday)
+            return and_(
+                StudyGroup.active_days.op("&")(1 << wday.weekday()) != 0,
+                StudyGroup.id.not_in(posted),
+            )
+
+        rows = await due_now(
+            s,
+            now,
+            grace_minutes,
+            key=StudyGroup.id,
+            tz=StudyGroup.tz,
+            minute=StudyGroup.nudge_minute,
+            active=StudyGroup.paused.is_(False),
+            on_day=on_day,
+        )
+        return [(gid, day) for gid, day, _ in rows]
 
     async def _write_post(
         self, s: AsyncSession, group: StudyGroup, wday: date, now: datetime

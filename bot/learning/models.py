@@ -52,6 +52,8 @@ class Learner(Base):
     # and the target they were last told they are behind or ahead of (so it is said once).
     target_finish: Mapped[date | None] = mapped_column(Date)
     pace_told_for: Mapped[date | None] = mapped_column(Date)
+    # The weekday (0 = Monday) of the weekly digest, sent at the nudge time; None: off.
+    digest_day: Mapped[int | None] = mapped_column(Integer, default=6)
 
     __table_args__ = (Index("ix_learners_due", "tz", "nudge_minute"),)
 
@@ -105,6 +107,23 @@ class NudgeSent(Base):
     error: Mapped[str | None] = mapped_column(String(300))
 
     __table_args__ = (UniqueConstraint("learner_id", "local_date", name="uq_nudge_per_day"),)
+
+
+class WeeklyDigest(Base):
+    """One row per learner and local week (keyed by its Monday), written before the send:
+    the weekly digest's exactly-once guard, with the same statuses as NudgeSent."""
+
+    __tablename__ = "weekly_digests"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"))
+    week_of: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    platform: Mapped[str | None] = mapped_column(String(20))
+    error: Mapped[str | None] = mapped_column(String(300))
+
+    __table_args__ = (UniqueConstraint("learner_id", "week_of", name="uq_digest_per_week"),)
 
 
 class LinkCode(Base):

@@ -19,7 +19,7 @@ from sqlalchemy import and_, exists, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.core.messages import Paragraph, Reply
-from bot.learning.due import windows, zone_buckets
+from bot.learning.due import due_now
 from bot.learning.groups import GroupService
 from bot.learning.models import Identity, Learner, NudgeSent
 from bot.learning.review import QuizService
@@ -75,34 +75,24 @@ class NudgeEngine:
 
     # -- who is due --------------------------------------------------------------------
     async def find_due(self, now: datetime) -> list[DueNudge]:
-        due: list[DueNudge] = []
-        async with self.svc.db.sessions() as s:
-            zones = list(
-                (
-                    await s.execute(
-                        select(Learner.tz)
-                        .where(Learner.track.is_not(None), Learner.nudges_paused.is_(False))
-                        .distinct()
-                    )
-                ).scalars()
+        def on_day(wday: date):  # type: ignore[no-untyped-def]
+            sent = exists().where(
+                and_(NudgeSent.learner_id == Learner.id, NudgeSent.local_date == wday)
             )
-            for (day, minute), bucket in zone_buckets(zones, now).items():
-                for wday, lo, hi in windows(day, minute, self.grace_minutes):
-                    sent = exists().where(
-                        and_(NudgeSent.learner_id == Learner.id, NudgeSent.local_date == wday)
-                    )
-                    rows = await s.execute(
-                        select(Learner.id, Learner.tz).where(
-                            Learner.tz.in_(bucket),
-                            Learner.track.is_not(None),
-                            Learner.nudges_paused.is_(False),
-                            Learner.nudge_minute.between(lo, hi),
-                            Learner.active_days.op("&")(1 << wday.weekday()) != 0,
-                            ~sent,
-                        )
-                    )
-                    due.extend(DueNudge(lid, wday, tz) for lid, tz in rows)
-        return due
+            return and_(Learner.active_days.op("&")(1 << wday.weekday()) != 0, ~sent)
+
+        async with self.svc.db.sessions() as s:
+            rows = await due_now(
+                s,
+                now,
+                self.grace_minutes,
+                key=Learner.id,
+                tz=Learner.tz,
+                minute=Learner.nudge_minute,
+                active=and_(Learner.track.is_not(None), Learner.nudges_paused.is_(False)),
+                on_day=on_day,
+            )
+        return [DueNudge(lid, day, tz) for lid, day, tz in rows]
 
     async def target_for(self, s, learner_id: int) -> Target | None:  # type: ignore[no-untyped-def]
         """The learner's most recently used account on a platform we can deliver to."""

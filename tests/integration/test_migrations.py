@@ -30,7 +30,7 @@ async def test_empty_database_reaches_head(db_url):
     async with db.engine.connect() as conn:
         assert (
             await conn.execute(text("SELECT version_num FROM alembic_version"))
-        ).scalar() == "0007"
+        ).scalar() == "0008"
     await db.close()
 
 
@@ -56,10 +56,13 @@ async def test_database_from_the_first_release_upgrades_with_its_data(db_url):
     db = await open_database(db_url)  # what a new release does at start
     async with db.engine.connect() as conn:
         row = (
-            await conn.execute(text("SELECT tz, streak_best, notice FROM learners WHERE id = 1"))
+            await conn.execute(
+                text("SELECT tz, streak_best, notice, digest_day FROM learners WHERE id = 1")
+            )
         ).one()
         events = (await conn.execute(text("SELECT count(*) FROM task_events"))).scalar()
-    assert tuple(row) == ("Europe/Berlin", 5, None) and events == 1
+    # Learners from before the weekly digest get it on Sundays (6), like new ones.
+    assert tuple(row) == ("Europe/Berlin", 5, None, 6) and events == 1
     assert {"processed_events", "audit_log", "questions"} <= await tables(db.engine)
     await db.close()
 
