@@ -16,6 +16,7 @@ from bot.core.bot import BotCore
 from bot.learning.clock import Clock, SystemClock
 from bot.learning.curriculum import Curriculum, SectionRef, load_curriculum_lenient
 from bot.learning.db import Database, open_database
+from bot.learning.digest import DigestService
 from bot.learning.groups import GroupService
 from bot.learning.quizbank import BankSource
 from bot.learning.retention import Housekeeping
@@ -84,14 +85,15 @@ def build_nudges(
     grace_hours: float = 6.0,
     quiz: QuizService | None = None,
 ) -> tuple[GroupService, DeliveryQueue, NudgeEngine]:
-    """The nudge side (groups, delivery queue with its ledger, engine): part of build_app,
-    and on its own for replicas and restarts in tests."""
+    """The nudge side (groups, delivery queue with its ledger, engine with the weekly
+    digest): part of build_app, and on its own for replicas and restarts in tests."""
     groups = GroupService(learning)
     ledger = DeliveryLedger(learning)
     queue = DeliveryQueue(
         deliverers or {}, limits, on_result=ledger.on_result, before_send=ledger.before_send
     )
-    return groups, queue, NudgeEngine(learning, queue, grace_hours, groups, quiz)
+    digests = DigestService(learning, quiz)
+    return groups, queue, NudgeEngine(learning, queue, grace_hours, groups, quiz, digests)
 
 
 async def build_app(

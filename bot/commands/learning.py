@@ -115,7 +115,7 @@ class LearningCommands:
         return say.forgotten(result)
 
 
-SETTING_KEYS = ("tz", "time", "days", "pace", "pause", "resume")
+SETTING_KEYS = ("tz", "time", "days", "pace", "digest", "pause", "resume")
 
 
 def register_learning_commands(
@@ -140,10 +140,10 @@ def register_learning_commands(
          "[keep | move]", (Param("choice", "keep the date or move it", choices=("keep", "move")),)),
         ("progress", "progress per stage, with a chart", c.progress, "", ()),
         ("streak", "your study streak", c.streak, "", ()),
-        ("settings", "time zone, nudge time, days, pace, pause/resume", c.settings,
-         "[tz ZONE | time HH:MM | days mon-fri | pace MINUTES | pause | resume]",
+        ("settings", "time zone, nudge time, days, pace, weekly digest, pause/resume", c.settings,
+         "[tz ZONE | time HH:MM | days mon-fri | pace MINUTES | digest off|DAY | pause | resume]",
          (Param("setting", "what to change", choices=SETTING_KEYS),
-          Param("value", "the new value (time zone, HH:MM, mon-fri, minutes)",
+          Param("value", "the new value (time zone, HH:MM, mon-fri, minutes, a day or off)",
                 complete="zones", complete_when=("setting", "tz")))),
         ("link", "join your Discord and Telegram accounts into one learner", c.link, "[CODE]",
          (Param("code", "the code from /link on your other account (leave empty to get one)"),)),

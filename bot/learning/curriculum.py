@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DAY_FULL_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 TASK_KINDS = ("learn", "practice", "project", "review")
 _HEADING = re.compile(r"^##[ \t]+(.+?)\s*#*\s*$", re.M)
 _TITLE = re.compile(r"^title:\s*(.+?)\s*$", re.M)

@@ -2,7 +2,8 @@
 
 The group has its own track, time zone, time and days. Each active day the nudge engine posts
 the group's next task (`due_posts` writes the post rows); each member's Done is recorded; a
-leaderboard and a weekly summary (part of Monday's post) keep the group going. Platform
+leaderboard and a weekly digest (part of the week's first post: last week's leaderboard and
+the members' quiz accuracy) keep the group going. Platform
 permission checks happen in the adapter, which reports the result as Request.chat_admin.
 Each use case takes a unit of work, commits what it changed and returns a result.
 """
@@ -19,8 +20,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.learning.curriculum import Task
-from bot.learning.due import due_now
-from bot.learning.models import GroupDone, GroupMember, GroupPost, Learner, StudyGroup
+from bot.learning.due import due_now, week_of
+from bot.learning.models import (
+    GroupDone,
+    GroupMember,
+    GroupPost,
+    Learner,
+    QuizAnswer,
+    StudyGroup,
+)
 from bot.learning.service import LearningService, Who
 from bot.learning.validate import InvalidSetting, parse_time, parse_zone
 
@@ -55,6 +63,15 @@ class Marked:
 
 
 @dataclass(frozen=True)
+class GroupWeek:
+    """The last seven days in a group: its leaderboard and its members' quiz answers."""
+
+    board: Board
+    right: int
+    answered: int
+
+
+@dataclass(frozen=True)
 class DuePost:
     """A group post written (pending) and ready to send; number counts from 1."""
 
@@ -62,7 +79,7 @@ class DuePost:
     post_id: int
     task: Task
     number: int
-    weekly: Board | None  # last week's leaderboard, on Mondays
+    weekly: GroupWeek | None  # on the week's first post
 
 
 class GroupService:
@@ -116,6 +133,16 @@ class GroupService:
         if since is not None:
             q = q.where(GroupDone.at >= since)
         return [(name or f"learner {lid}", n) for name, lid, n in await s.execute(q)]
+
+    async def week(self, s: AsyncSession, group: StudyGroup, since: datetime) -> GroupWeek:
+        board = await self.leaderboard(s, group, since=since)
+        members = select(GroupMember.learner_id).where(GroupMember.group_id == group.id)
+        answers = select(func.count()).where(
+            QuizAnswer.learner_id.in_(members), QuizAnswer.at >= since
+        )
+        answered = (await s.execute(answers)).scalar_one()
+        right = (await s.execute(answers.where(QuizAnswer.correct.is_(True)))).scalar_one()
+        return GroupWeek(board, int(right), int(answered))
 
     async def status(self, s: AsyncSession, group: StudyGroup) -> Status:
         posts = await self.posted(s, group)
@@ -248,6 +275,6 @@ class GroupService:
             await s.rollback()
             return None
         weekly = None
-        if wday.weekday() == 0 and posts:
-            weekly = await self.leaderboard(s, group, since=now - timedelta(days=7))
+        if posts and week_of(posts[-1].local_date) < week_of(wday):
+            weekly = await self.week(s, group, since=now - timedelta(days=7))
         return DuePost(group, row.id, task, len(posts) + 1, weekly)

@@ -1,13 +1,13 @@
-"""The /progress chart, rendered to PNG bytes with matplotlib: one bar per stage, each the
+"""Charts rendered to PNG bytes with matplotlib. /progress: one bar per stage, each the
 stage's full length, done in blue and still to do in grey, so partial progress inside a stage
 shows at a glance; the stage name sits above its bar (labels take no width from the bars) and
-the current stage is marked."""
+the current stage is marked. The weekly digest: tasks and quiz accuracy over 8 weeks."""
 
 from __future__ import annotations
 
 import io
 
-DONE, TODO, NOW = "#2f7de1", "#e3e7ee", "#f08c00"
+DONE, TODO, NOW, GREY = "#2f7de1", "#e3e7ee", "#f08c00", "#888888"
 
 
 def progress_png(rows: list[tuple[str, int, int]], title: str, current: int | None = None) -> bytes:
@@ -37,6 +37,58 @@ def progress_png(rows: list[tuple[str, int, int]], title: str, current: int | No
     handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in (DONE, TODO)]
     ax.legend(handles, ["done", "to do"], loc="lower right", fontsize=8, frameon=False, ncol=2,
               bbox_to_anchor=(1.0, 1.0))  # fmt: skip
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def weeks_png(weeks: list[tuple[str, int | None, int, int]], title: str) -> bytes:
+    """The weekly digest's chart. weeks: (label, tasks done or None before the learner
+    started, quiz answers, right answers), oldest first; the last is this week (highlighted).
+    Tasks on top; quiz accuracy below, left empty in weeks without answers, not drawn as 0%."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    fig, (top, low) = plt.subplots(
+        2, 1, figsize=(6.4, 3.9), dpi=110, sharex=True, gridspec_kw={"height_ratios": [3, 2]}
+    )
+    xs = range(len(weeks))
+    last = len(weeks) - 1
+    tasks = [w[1] or 0 for w in weeks]
+    top.bar(xs, tasks, color=[NOW if i == last else DONE for i in xs], width=0.6)
+    for i, (_, n, _, _) in enumerate(weeks):
+        label = "–" if n is None else str(n)  # before the start: nothing to count
+        top.text(
+            i,
+            n or 0,
+            label,
+            ha="center",
+            va="bottom",
+            fontsize=8,
+            color=GREY if n is None else None,
+        )
+    top.set_ylim(0, max(tasks + [1]) * 1.25)
+    top.set_ylabel("tasks done", fontsize=8)
+    top.set_title(title, fontsize=10, loc="left")
+    low.set_xlabel("week starting", fontsize=8)
+    for i, (_, _, answered, right) in enumerate(weeks):
+        if answered:
+            pct = 100 * right / answered
+            low.bar(i, pct, color=NOW if i == last else DONE, width=0.6, alpha=0.75)
+            low.text(i, pct, f"{pct:.0f}%", ha="center", va="bottom", fontsize=7.5)
+        else:
+            low.text(i, 8, "–", ha="center", va="bottom", fontsize=8, color=GREY)
+    low.set_ylim(0, 125)
+    low.set_yticks([0, 50, 100])
+    low.set_ylabel("quiz % right", fontsize=8)
+    low.set_xticks(list(xs), [w[0] for w in weeks], fontsize=7.5)
+    for ax in (top, low):
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.tick_params(axis="y", labelsize=7.5)
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from fsrs import Card, Rating, Scheduler
+from fsrs import Card, Rating, Scheduler, State
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -199,3 +199,28 @@ class QuizService:
         total = (await s.execute(q)).scalar_one()
         right = (await s.execute(q.where(QuizAnswer.correct.is_(True)))).scalar_one()
         return int(right), int(total)
+
+    async def answers_since(
+        self, s: AsyncSession, learner: Learner, since: datetime
+    ) -> list[tuple[datetime, bool]]:
+        """(when, right) of every answer since a time, oldest first: the weekly digest's chart."""
+        rows = await s.execute(
+            select(QuizAnswer.at, QuizAnswer.correct)
+            .where(QuizAnswer.learner_id == learner.id, QuizAnswer.at >= since)
+            .order_by(QuizAnswer.at)
+        )
+        return [(aware(at), bool(right)) for at, right in rows]
+
+    async def deck_counts(
+        self, s: AsyncSession, learner: Learner, since: datetime
+    ) -> tuple[int, int, int]:
+        """(learned, in the deck, added since): a card is learned once FSRS has moved it out
+        of its learning steps into review (answered right, and not forgotten since)."""
+        rows = (
+            await s.execute(
+                select(QuizCard.fsrs, QuizCard.created_at).where(QuizCard.learner_id == learner.id)
+            )
+        ).all()
+        learned = sum(Card.from_json(raw).state == State.Review for raw, _ in rows)
+        new = sum(aware(created) >= since for _, created in rows)
+        return learned, len(rows), new

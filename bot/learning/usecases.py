@@ -20,6 +20,7 @@ from bot.learning.service import FORGET_CONFIRM_MINUTES, LearningService, Who, a
 from bot.learning.validate import (
     InvalidSetting,
     parse_day_mask,
+    parse_digest_day,
     parse_pace,
     parse_time,
     parse_zone,
@@ -75,6 +76,8 @@ async def enrol(
         await uow.rollback()
         return Enrolment("invalid", error=str(exc))
     switched = learner.track not in (None, chosen)
+    if learner.track != chosen:  # a new plan brings its study days (five for full-time)
+        learner.active_days = sum(1 << d for d in svc.curriculum.tracks[chosen].active_days)
     learner.track = chosen
     learner.enrolled_on = learner.enrolled_on or svc.today(learner)
     if tz:
@@ -285,6 +288,9 @@ _SETTERS = {
     "nudge": lambda learner, v: setattr(learner, "nudge_minute", parse_time(v)),
     "days": lambda learner, v: setattr(learner, "active_days", parse_day_mask(v)),
     "pace": lambda learner, v: setattr(learner, "daily_minutes", parse_pace(v)),
+    "digest": lambda learner, v: setattr(
+        learner, "digest_day", parse_digest_day(v, learner.digest_day)
+    ),
     "pause": lambda learner, v: _set_paused(learner, True),
     "resume": lambda learner, v: _set_paused(learner, False),
 }

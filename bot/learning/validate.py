@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from bot.learning.curriculum import DAY_NAMES, parse_days
+from bot.learning.curriculum import DAY_FULL_NAMES, DAY_NAMES, parse_days
 from bot.textutil import joined
 
 _TIME = re.compile(r"^(\d{1,2})(?:[:.h](\d{2}))?\s*(am|pm)?$")
@@ -134,6 +134,26 @@ def parse_day_mask(text: str) -> int:
             "I couldn't read those days. Try \u201cmon-fri\u201d, \u201cmon,wed,fri\u201d or \u201cevery day\u201d."
         ) from None
     return sum(1 << d for d in days)
+
+
+DIGEST_OFF = ("off", "no", "stop", "none")
+
+
+def parse_digest_day(text: str, current: int | None) -> int | None:
+    """/settings digest: `off`, `on` (the current day, else Sunday) or a weekday ("fri",
+    "friday"); the weekday number (0 = Monday) or None for off."""
+    word = text.strip().lower()
+    if word in DIGEST_OFF:
+        return None
+    if word in ("on", "yes", ""):
+        return current if current is not None else 6
+    for number, name in enumerate(DAY_FULL_NAMES):
+        if len(word) >= 3 and name.lower().startswith(word.rstrip("s")):
+            return number
+    raise InvalidSetting(
+        f"\u201c{text.strip()[:20]}\u201d isn't a day I know. Use a weekday like sunday or "
+        "fri, or off to stop the weekly digest."
+    )
 
 
 def days_from_mask(mask: int) -> frozenset[int]:

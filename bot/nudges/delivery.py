@@ -75,6 +75,7 @@ class SendJob:
     learner_id: int | None = None
     nudge_id: int | None = None
     group_post_id: int | None = None
+    digest_id: int | None = None
     attempts: int = 0
     parts: Sequence[SendPart] | None = None  # made on the first attempt
     parts_sent: int = 0

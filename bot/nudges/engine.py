@@ -13,20 +13,22 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import and_, exists, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.core.messages import Paragraph, Reply
-from bot.learning.due import due_now
+from bot.learning.digest import DigestService
+from bot.learning.due import due_now, week_of
 from bot.learning.groups import GroupService
-from bot.learning.models import Identity, Learner, NudgeSent
+from bot.learning.models import Identity, Learner, NudgeSent, WeeklyDigest
 from bot.learning.review import QuizService
 from bot.learning.service import LearningService
 from bot.learning.usecases import Today, pace_news
 from bot.nudges.delivery import DeliveryQueue, SendJob, Target
 from bot.replies import groups as group_replies
+from bot.replies.digest import digest as digest_reply
 from bot.replies.learning import describe_plan
 from bot.replies.learning import today as today_reply
 from bot.replies.quiz import with_reviews
@@ -50,6 +52,7 @@ class TickReport:
     snoozes: int = 0
     requeued: int = 0
     group_posts: int = 0
+    digests: int = 0
     details: list[str] = field(default_factory=list)
 
 
@@ -66,12 +69,14 @@ class NudgeEngine:
         grace_hours: float = 6.0,
         groups: GroupService | None = None,
         quiz: QuizService | None = None,
+        digests: DigestService | None = None,
     ) -> None:
         self.svc = svc
         self.queue = queue
         self.grace_minutes = int(grace_hours * 60)
         self.groups = groups
         self.quiz = quiz  # due reviews are offered in the daily nudge
+        self.digests = digests  # the weekly digest, on each learner's chosen day
 
     # -- who is due --------------------------------------------------------------------
     async def find_due(self, now: datetime) -> list[DueNudge]:
@@ -114,6 +119,9 @@ class NudgeEngine:
             report.due += 1
             await self._nudge(item, now, report)
         await self._snoozes(now, report)
+        if self.digests is not None:
+            for learner_id, day, _ in await self.find_digests(now):
+                await self._digest(learner_id, day, now, report)
         if self.groups is not None:
             report.group_posts = await self._group_posts(now)
         return report
@@ -139,17 +147,25 @@ class NudgeEngine:
                 platform=target.platform if target else None,
                 error=None if target else "no account on a connected platform",
             )
-            s.add(row)
-            try:
-                await s.commit()  # written before any send: the exactly-once guard
-            except IntegrityError:
-                await s.rollback()
-                report.already += 1
-                return
-            if target is None:
-                report.skipped += 1
-                return
-            await self._queue_row(s, row, target, report)
+            if await self._claim(s, row, target, report):
+                await self._queue_row(s, row, target, report)  # type: ignore[arg-type]
+
+    @staticmethod
+    async def _claim(
+        s, row: NudgeSent | WeeklyDigest, target: Target | None, report: TickReport
+    ) -> bool:  # type: ignore[no-untyped-def]
+        """Write the row before any send (the exactly-once guard); True: ours to send."""
+        s.add(row)
+        try:
+            await s.commit()
+        except IntegrityError:  # another tick or replica wrote it first
+            await s.rollback()
+            report.already += 1
+            return False
+        if target is None:
+            report.skipped += 1
+            return False
+        return True
 
     async def _queue_row(self, s, row: NudgeSent, target: Target, report: TickReport) -> None:  # type: ignore[no-untyped-def]
         learner = await s.get(Learner, row.learner_id)
@@ -174,6 +190,60 @@ class NudgeEngine:
         report.details.append(
             f"learner {learner.id} {target.platform}:{target.chat_id} {row.local_date}"
         )
+
+    # -- the weekly digest ---------------------------------------------------------------
+    async def find_digests(self, now: datetime) -> list[tuple[int, date, str]]:
+        """Learners whose digest day and nudge time have come, with no digest this week."""
+
+        def on_day(wday: date):  # type: ignore[no-untyped-def]
+            sent = exists().where(
+                and_(WeeklyDigest.learner_id == Learner.id, WeeklyDigest.week_of == week_of(wday))
+            )
+            return and_(Learner.digest_day == wday.weekday(), ~sent)
+
+        async with self.svc.db.sessions() as s:
+            return await due_now(
+                s,
+                now,
+                self.grace_minutes,
+                key=Learner.id,
+                tz=Learner.tz,
+                minute=Learner.nudge_minute,
+                active=and_(
+                    Learner.track.is_not(None),
+                    Learner.nudges_paused.is_(False),
+                    Learner.digest_day.is_not(None),
+                ),
+                on_day=on_day,
+            )
+
+    async def _digest(self, learner_id: int, day: date, now: datetime, report: TickReport) -> None:
+        async with self.svc.db.sessions() as s:
+            target = await self.target_for(s, learner_id)
+            row = WeeklyDigest(
+                learner_id=learner_id,
+                week_of=week_of(day),
+                created_at=now,
+                status="pending" if target else "skipped",
+                platform=target.platform if target else None,
+                error=None if target else "no account on a connected platform",
+            )
+            if await self._claim(s, row, target, report):
+                await self._queue_digest(s, row, target, day)  # type: ignore[arg-type]
+                report.digests += 1
+
+    async def _queue_digest(self, s, row: WeeklyDigest, target: Target, day: date | None) -> None:  # type: ignore[no-untyped-def]
+        assert self.digests is not None
+        learner = await s.get(Learner, row.learner_id)
+        if learner is None or learner.track is None:
+            row.status = "skipped"
+            await s.commit()
+            return
+        if day is None:  # re-queued at start: the local date now, within the digest's week
+            day = min(self.svc.today(learner), row.week_of + timedelta(days=6))
+        reply = digest_reply(await self.digests.build(s, learner, day))
+        await s.commit()
+        await self.queue.put(SendJob(target, reply, learner_id=learner.id, digest_id=row.id))
 
     async def _snoozes(self, now: datetime, report: TickReport) -> None:
         async with self.svc.db.sessions() as s:
@@ -210,36 +280,44 @@ class NudgeEngine:
 
     # -- start-up and results ----------------------------------------------------------
     async def recover(self) -> TickReport:
-        """On start: re-queue nudges written but never attempted, within the grace window."""
+        """On start: re-queue nudges and digests written but never attempted, within the grace
+        window; those in flight when the bot stopped are marked uncertain, not resent."""
         report = TickReport()
-        now = self.svc.clock.now()
         async with self.svc.db.sessions() as s:
-            rows = (
-                (await s.execute(select(NudgeSent).where(NudgeSent.status == "pending")))
-                .scalars()
-                .all()
-            )
-            for row in rows:
-                created = (
-                    row.created_at
-                    if row.created_at.tzinfo
-                    else row.created_at.replace(tzinfo=now.tzinfo)
+            for model in (NudgeSent, WeeklyDigest):
+                for row in await self._pending(s, model):
+                    target = await self.target_for(s, row.learner_id)
+                    if target is None:
+                        continue
+                    if isinstance(row, NudgeSent):
+                        await self._queue_row(s, row, target, report)
+                    else:
+                        await self._queue_digest(s, row, target, None)
+                    report.requeued += 1
+                stale = await s.execute(
+                    update(model).where(model.status == "sending").values(status="uncertain")
                 )
-                if now - created > timedelta(minutes=self.grace_minutes):
-                    row.status, row.error = "skipped", "bot was down past the grace window"
-                    await s.commit()
-                    continue
-                target = await self.target_for(s, row.learner_id)
-                if target is None:
-                    continue
-                await self._queue_row(s, row, target, report)
-                report.requeued += 1
-            stale = await s.execute(
-                update(NudgeSent).where(NudgeSent.status == "sending").values(status="uncertain")
-            )
-            await s.commit()
-            if stale.rowcount:
-                log.warning(
-                    "%d nudge(s) were in flight when the bot stopped; not resent", stale.rowcount
-                )
+                await s.commit()
+                if stale.rowcount:
+                    log.warning(
+                        "%d %s row(s) were in flight when the bot stopped; not resent",
+                        stale.rowcount,
+                        model.__tablename__,
+                    )
         return report
+
+    async def _pending(self, s, model: type[NudgeSent] | type[WeeklyDigest]) -> list:  # type: ignore[no-untyped-def]
+        """Rows still pending; those older than the grace window are skipped instead."""
+        now = self.svc.clock.now()
+        rows = (await s.execute(select(model).where(model.status == "pending"))).scalars().all()
+        fresh = []
+        for row in rows:
+            created = (
+                row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
+            )
+            if now - created > timedelta(minutes=self.grace_minutes):
+                row.status, row.error = "skipped", "bot was down past the grace window"
+            else:
+                fresh.append(row)
+        await s.commit()
+        return fresh

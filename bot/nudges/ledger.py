@@ -1,12 +1,12 @@
-"""The delivery queue's bookkeeping of nudges: a nudge row moves to 'sending' just before
-its platform call and to its result after; a learner who blocked the bot is paused and told
+"""The delivery queue's bookkeeping of nudges and weekly digests: their row moves to 'sending'
+just before its platform call and to its result after; a learner who blocked the bot is paused and told
 why at their next command. Given to the queue at construction (see bootstrap)."""
 
 from __future__ import annotations
 
 from sqlalchemy import update
 
-from bot.learning.models import Learner, NudgeSent
+from bot.learning.models import Learner, NudgeSent, WeeklyDigest
 from bot.learning.service import LearningService
 from bot.nudges.delivery import SendJob
 
@@ -15,22 +15,30 @@ class DeliveryLedger:
     def __init__(self, svc: LearningService) -> None:
         self.svc = svc
 
+    @staticmethod
+    def _row(job: SendJob) -> tuple[type[NudgeSent] | type[WeeklyDigest], int] | None:
+        if job.nudge_id is not None:
+            return NudgeSent, job.nudge_id
+        if job.digest_id is not None:
+            return WeeklyDigest, job.digest_id
+        return None
+
     async def before_send(self, job: SendJob) -> None:
-        if job.nudge_id is None:
+        tracked = self._row(job)
+        if tracked is None:
             return
+        model, row_id = tracked
         async with self.svc.db.sessions() as s:
-            await s.execute(
-                update(NudgeSent).where(NudgeSent.id == job.nudge_id).values(status="sending")
-            )
+            await s.execute(update(model).where(model.id == row_id).values(status="sending"))
             await s.commit()
 
     async def on_result(self, job: SendJob, status: str, error: str | None) -> None:
+        tracked = self._row(job)
         async with self.svc.db.sessions() as s:
-            if job.nudge_id is not None:
+            if tracked is not None:
+                model, row_id = tracked
                 await s.execute(
-                    update(NudgeSent)
-                    .where(NudgeSent.id == job.nudge_id)
-                    .values(status=status, error=error)
+                    update(model).where(model.id == row_id).values(status=status, error=error)
                 )
             if status == "blocked" and job.learner_id is not None:
                 await s.execute(

@@ -9,6 +9,7 @@ never cuts one in half.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from datetime import UTC, datetime
 
@@ -40,26 +41,34 @@ class NudgeScheduler:
         self._sched = None
         self._running: set[asyncio.Task] = set()
 
-    async def _tick(self) -> None:
+    @contextlib.contextmanager
+    def _job(self):  # type: ignore[no-untyped-def]
+        """Marks the running job, so stop() lets it finish instead of cancelling it midway."""
         task = asyncio.current_task()
         if task is not None:
             self._running.add(task)
         try:
-            if not await self.lead():
-                return
-            report = await self.engine.tick()
-            if report.queued or report.snoozes or report.group_posts:
-                log.info(
-                    "nudge tick: %d queued, %d snoozes, %d group posts",
-                    report.queued,
-                    report.snoozes,
-                    report.group_posts,
-                )
-        except Exception:
-            log.exception("nudge tick failed; the next one will retry")
+            yield
         finally:
             if task is not None:
                 self._running.discard(task)
+
+    async def _tick(self) -> None:
+        with self._job():
+            try:
+                if not await self.lead():
+                    return
+                report = await self.engine.tick()
+                if report.queued or report.snoozes or report.group_posts or report.digests:
+                    log.info(
+                        "nudge tick: %d queued, %d snoozes, %d group posts, %d weekly digests",
+                        report.queued,
+                        report.snoozes,
+                        report.group_posts,
+                        report.digests,
+                    )
+            except Exception:
+                log.exception("nudge tick failed; the next one will retry")
 
     async def lead(self) -> bool:
         """Whether this replica runs the ticks; a new leader first recovers unsent nudges."""
@@ -114,11 +123,12 @@ class NudgeScheduler:
         self._sched.start()
 
     async def _housekeeping(self) -> None:
-        try:
-            if await self.lead():
-                await self.housekeeping.run()
-        except Exception:
-            log.exception("housekeeping failed; it runs again tomorrow")
+        with self._job():
+            try:
+                if await self.lead():
+                    await self.housekeeping.run()
+            except Exception:
+                log.exception("housekeeping failed; it runs again tomorrow")
 
     async def _reingest(self) -> None:
         if not await self.lead():
@@ -131,7 +141,8 @@ class NudgeScheduler:
         return [job.id for job in self._sched.get_jobs()] if self._sched is not None else []
 
     async def stop(self, timeout: float = 30.0) -> None:
-        """No new ticks, let a running one finish (APScheduler's shutdown would cancel it)."""
+        """No new jobs; let a running tick or housekeeping finish (APScheduler's shutdown
+        would cancel it, and log its traceback)."""
         if self._sched is None:
             return
         self._sched.pause()
@@ -139,7 +150,8 @@ class NudgeScheduler:
             done, pending = await asyncio.wait(set(self._running), timeout=timeout)
             for task in pending:
                 log.warning(
-                    "a nudge tick did not finish within %.0f s of stopping; cancelling it", timeout
+                    "a scheduled job did not finish within %.0f s of stopping; cancelling it",
+                    timeout,
                 )
                 task.cancel()
         self._sched.shutdown(wait=False)

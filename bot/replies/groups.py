@@ -1,10 +1,11 @@
-"""What a study group is told: the daily group post (with Monday's weekly summary), and the
+"""What a study group is told: the daily group post (the week's first carries the weekly
+digest), and the
 replies to /group and to a member's Done."""
 
 from __future__ import annotations
 
 from bot.core.messages import Bullets, Button, Paragraph, Reply
-from bot.learning.groups import Board, DuePost, GroupService, Marked, SetUp, Status
+from bot.learning.groups import Board, DuePost, GroupService, GroupWeek, Marked, SetUp, Status
 from bot.learning.validate import format_days, format_minute
 from bot.replies.learning import task_citations
 from bot.textutil import plural
@@ -24,16 +25,30 @@ def post(item: DuePost) -> Reply:
     """The group's daily task post."""
     blocks: list = []
     if item.weekly is not None:
-        lines = tuple(f"{name}: {plural(n, 'task')}" for name, n in item.weekly) or (
-            "No tasks marked done last week.",
-        )
-        blocks += [Paragraph("📊 Last week in this group:"), Bullets(lines)]
+        blocks += weekly(item.weekly)
     task = item.task
     blocks += [
         Paragraph(f"📣 Group task {item.number}: {task.title}"),
         Paragraph(f"{task.details} About {task.minutes} min. Tap Done when you've finished it."),
     ]
     return Reply(tuple(blocks), citations=task_citations(task), buttons=DONE_BUTTON)
+
+
+def rank(i: int) -> str:
+    return MEDALS[i] if i < len(MEDALS) else f"{i + 1}."
+
+
+def weekly(week: GroupWeek) -> list:
+    """The group's weekly digest: the leaderboard of the last seven days and quiz accuracy."""
+    lines = [f"{rank(i)} {name}: {plural(n, 'task')}" for i, (name, n) in enumerate(week.board)]
+    lines = lines or ["No tasks marked done last week."]
+    if week.answered:
+        pct = 100 * week.right / week.answered
+        lines.append(
+            f"Quiz: members answered {week.right} of {plural(week.answered, 'review question')}"
+            f" right ({pct:.0f}%)"
+        )
+    return [Paragraph("📊 Last week in this group:"), Bullets(tuple(lines))]
 
 
 def set_up(groups: GroupService, result: SetUp) -> Reply:
@@ -74,10 +89,7 @@ def status(groups: GroupService, st: Status) -> Reply:
 def leaderboard(board: Board) -> Reply:
     if not board:
         return Reply.text("No one has marked a group task done yet. Be the first!")
-    lines = tuple(
-        f"{MEDALS[i] if i < len(MEDALS) else f'{i + 1}.'} {name}: {n}"
-        for i, (name, n) in enumerate(board)
-    )
+    lines = tuple(f"{rank(i)} {name}: {n}" for i, (name, n) in enumerate(board))
     return Reply((Paragraph("🏆 Group tasks done:"), Bullets(lines)))
 
 

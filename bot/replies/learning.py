@@ -9,7 +9,7 @@ from datetime import date
 from bot.core.answers import Citation
 from bot.core.messages import Attachment, Bullets, Button, Paragraph, Reply
 from bot.learning import usecases as uc
-from bot.learning.curriculum import Task
+from bot.learning.curriculum import DAY_FULL_NAMES, Task
 from bot.learning.models import Learner
 from bot.learning.planner import (
     DayPlan,
@@ -385,7 +385,7 @@ def settings(svc: LearningService, result: uc.Settings) -> Reply:
         return Reply.text(
             f"I don't have a setting called \u201c{result.key[:20]}\u201d. Try /settings tz "
             "Europe/Berlin, /settings time 19:00, /settings days mon-fri, "
-            "/settings pace 60, /settings pause or /settings resume.",
+            "/settings pace 60, /settings digest off, /settings pause or /settings resume.",
             kind="error",
         )
     if result.error:
@@ -401,6 +401,7 @@ def settings(svc: LearningService, result: uc.Settings) -> Reply:
         f"Daily nudge: {format_minute(learner.nudge_minute)} ({state})",
         f"Study days: {format_days(learner.active_days)}",
         f"Pace: {pace} minutes a day",
+        f"Weekly digest: {digest_when(learner)}",
         f"Plan: {plan}",
     )
     extra: tuple[Paragraph, ...] = ()
@@ -411,6 +412,13 @@ def settings(svc: LearningService, result: uc.Settings) -> Reply:
             extra += (Paragraph("Send /today to see today's task."),)
     head = "Saved. " if result.key else ""
     return Reply((Paragraph(head + "Your settings:"), Bullets(lines), *extra))
+
+
+def digest_when(learner: Learner) -> str:
+    if learner.digest_day is None:
+        return "off"
+    when = f"{DAY_FULL_NAMES[learner.digest_day]}s at {format_minute(learner.nudge_minute)}"
+    return f"{when} (paused with your nudges)" if learner.nudges_paused else when
 
 
 LINK_REPLIES = {

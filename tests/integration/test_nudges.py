@@ -11,92 +11,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from bot.learning.due import week_of
 from bot.learning.models import Learner, NudgeSent
-from bot.learning.service import Who
-from bot.nudges.delivery import Limits, RetryAfter
-from tests.doubles import MemoryDeliverer
-
-FAST = Limits(per_second=100_000, per_chat_interval=0.0, per_group_per_minute=100_000)
-
-
-async def add_learner(
-    app, user: str, tz: str, at: str, track="full-time", days=0b1111111, platform="telegram"
-) -> int:
-    hh, mm = map(int, at.split(":"))
-    async with app.db.sessions() as s:
-        learner, _ = await app.learning.get_or_create(s, Who(platform, user))
-        learner.track, learner.tz, learner.nudge_minute, learner.active_days = (
-            track,
-            tz,
-            hh * 60 + mm,
-            days,
-        )
-        await s.commit()
-        return learner.id
-
-
-class Run:
-    """Drives ticks on the fake clock and records when (in fake time) each nudge went out."""
-
-    def __init__(self, app, clock, deliverer: MemoryDeliverer) -> None:
-        self.app, self.clock, self.deliverer = app, clock, deliverer
-        self.engine = app.engine
-        self.queue = app.queue
-        self.sent_at: list[tuple[str, datetime]] = []
-
-    async def tick(self) -> None:
-        before = len(self.deliverer.sent)
-        await self.engine.tick()
-        await self.queue.join()
-        for target, _ in self.deliverer.sent[before:]:
-            self.sent_at.append((target.chat_id, self.clock.now()))
-
-    async def until(self, end: datetime, step: timedelta) -> None:
-        while self.clock.now() < end:
-            await self.tick()
-            self.clock.set(self.clock.now() + step)
-
-    async def restart(self) -> None:
-        """A new engine and queue over the same database, as after a process restart."""
-        from bot.bootstrap import build_nudges
-
-        await self.queue.stop()
-        _, self.queue, self.engine = build_nudges(
-            self.app.learning,
-            {"telegram": self.deliverer},
-            {"telegram": FAST},
-            self.app.settings.nudge_grace_hours,
-        )
-        before = len(self.deliverer.sent)
-        await self.engine.recover()
-        await self.queue.join()
-        for target, _ in self.deliverer.sent[before:]:
-            self.sent_at.append((target.chat_id, self.clock.now()))
-
-
-async def sent_rows(app) -> list[tuple[str, date, str, datetime]]:
-    """(user, local date, status, written at) for every nudge row."""
-    from bot.learning.models import Identity
-
-    async with app.db.sessions() as s:
-        rows = await s.execute(
-            select(
-                Identity.platform_user_id,
-                NudgeSent.local_date,
-                NudgeSent.status,
-                NudgeSent.created_at,
-            ).join(Identity, Identity.learner_id == NudgeSent.learner_id)
-        )
-        return [(u, d, st, c if c.tzinfo else c.replace(tzinfo=UTC)) for u, d, st, c in rows]
-
-
-async def per_local_day(run: Run, user: str) -> Counter:
-    """Nudges delivered per local date, checked against what the platform received."""
-    rows = [r for r in await sent_rows(run.app) if r[0] == user and r[2] == "sent"]
-    delivered = sum(1 for chat, _ in run.sent_at if chat == user)
-    assert delivered == len(rows), (user, delivered, len(rows))  # no send without its row
-    return Counter(d for _, d, _, _ in rows)
-
+from bot.nudges.delivery import RetryAfter
+from tests.integration.nudge_run import Run, add_learner, per_local_day, per_local_week, sent_rows
 
 DST_CASES = [
     ("America/New_York", date(2026, 3, 8)),
@@ -317,7 +235,9 @@ async def test_nudges_cli_prints_who_is_due(kb_settings, tmp_path, subprocess_en
 
 @pytest.mark.slow
 async def test_simulated_year_with_restarts_has_no_duplicate_and_no_missing_nudge(app, clock):
-    """A year of ticks (every 3 h, inside the 6 h grace) with random restarts, some mid-tick."""
+    """A year of ticks (every 3 h, inside the 6 h grace) with random restarts, some mid-tick:
+    one daily nudge per local day and one weekly digest per local week, on the chosen day,
+    across the DST changes of every zone (most fall on the Sunday digests)."""
     if app.db.dialect != "sqlite":
         pytest.skip(
             "the year simulation runs on SQLite; PostgreSQL runs the same engine in the other tests"
@@ -333,8 +253,9 @@ async def test_simulated_year_with_restarts_has_no_duplicate_and_no_missing_nudg
         "la": ("America/Los_Angeles", "23:59"),
         "tokyo": ("Asia/Tokyo", "12:00"),
     }
+    digest_days = {"berlin": 2, "kolkata": 0, "tokyo": None}  # Wednesday, Monday, off
     for user, (tz, at) in learners.items():
-        await add_learner(app, user, tz, at)
+        await add_learner(app, user, tz, at, digest_day=digest_days.get(user, 6))
     start = datetime(2026, 1, 1, tzinfo=UTC)
     end = datetime(2027, 1, 1, tzinfo=UTC)
     clock.set(start)
@@ -352,8 +273,7 @@ async def test_simulated_year_with_restarts_has_no_duplicate_and_no_missing_nudg
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
                 await run.queue.stop()
-                for target, _ in run.deliverer.sent[before:]:
-                    run.sent_at.append((target.chat_id, clock.now()))
+                run.collect(before)
             await run.restart()
         await run.tick()
         clock.set(clock.now() + timedelta(hours=3))
@@ -368,13 +288,30 @@ async def test_simulated_year_with_restarts_has_no_duplicate_and_no_missing_nudg
             duplicates += max(0, n - 1)
             missing += n == 0
             d += timedelta(days=1)
+    weekly = Counter()
+    for user, (tz, _) in learners.items():
+        weeks = await per_local_week(run, user)
+        day = digest_days.get(user, 6)
+        if day is None:
+            assert not weeks, user
+            continue
+        for monday, sent_on in weeks.items():  # on the chosen day of its own week, or just
+            chosen = monday + timedelta(days=day)  # after midnight within the grace window
+            assert [(d - chosen).days in (0, 1) for d in sent_on] == [True], (user, sent_on)
+        local_start = start.astimezone(ZoneInfo(tz)).date()
+        monday = week_of(local_start) + timedelta(weeks=1)  # the first whole local week
+        while monday + timedelta(days=7) <= end.astimezone(ZoneInfo(tz)).date():
+            weekly[len(weeks.get(monday, []))] += 1
+            monday += timedelta(weeks=1)
     statuses = Counter(r[2] for r in await sent_rows(app))
     print(
         f"\nyear simulation: {len(run.sent_at)} nudges, {restarts} restarts ({in_tick} inside a tick), "
-        f"{duplicates} duplicates, {missing} missing; row statuses {dict(statuses)}"
+        f"{duplicates} duplicates, {missing} missing; row statuses {dict(statuses)}; "
+        f"{len(run.digests_at)} weekly digests, local weeks by digests sent {dict(weekly)}"
     )
     assert restarts > 50 and in_tick > 20
     assert duplicates == 0 and missing == 0
+    assert set(weekly) == {1} and weekly[1] >= 7 * 50  # every whole week once, none twice
 
 
 async def test_learner_who_cannot_be_messaged_is_told_once_at_next_command(app, clock):

@@ -46,6 +46,7 @@ async def live_a_little(app, clock) -> None:
     clock.set(datetime(2026, 3, 4, 8, 0, tzinfo=UTC))
     await say(app, "console", "local", "/start full-time")
     await say(app, "console", "local", "/settings tz Europe/Berlin")
+    await say(app, "console", "local", "/settings digest wed")  # today: a weekly digest too
     await say(app, "console", "local", "/done read the intro")
     code = re.search(r"/link ([A-Z0-9]{4,})", await say(app, "console", "local", "/link"))[1]
     assert "Linked" in await say(app, "telegram", "77", f"/link {code}")
@@ -65,7 +66,7 @@ async def live_a_little(app, clock) -> None:
     assert "finished" in await in_group(app, "77", "/done")
     assert "finished" in await in_group(app, OTHER[1], "/done")
     clock.set(datetime(2026, 3, 4, 17, 1, tzinfo=UTC))  # 18:01 in Berlin
-    await app.engine.tick()  # the personal nudges
+    await app.engine.tick()  # the personal nudge and weekly digest
     await app.queue.join()
 
 
@@ -207,3 +208,24 @@ async def test_the_scheduler_runs_housekeeping_daily_and_at_start(app, clock):
         await sched.stop()
     async with app.db.sessions() as s:
         assert (await s.execute(select(func.count(QuestionLog.id)))).scalar_one() == 0
+
+
+async def test_stopping_lets_a_running_housekeeping_finish_instead_of_cancelling_it(app):
+    """A stop right after start used to cancel the at-start housekeeping mid-query, and
+    APScheduler logged its traceback."""
+    import asyncio
+
+    from bot.nudges.scheduler import NudgeScheduler
+
+    finished = []
+
+    class SlowHousekeeping:
+        async def run(self) -> None:
+            await asyncio.sleep(0.3)
+            finished.append(True)
+
+    sched = NudgeScheduler(app.engine, 3600, housekeeping=SlowHousekeeping())  # type: ignore[arg-type]
+    await sched.start()
+    await asyncio.sleep(0.05)  # the at-start run has begun
+    await sched.stop()
+    assert finished == [True]

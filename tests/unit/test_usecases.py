@@ -38,6 +38,17 @@ async def test_enrol_accepts_short_track_names_and_refuses_bad_input(svc):
     )
 
 
+async def test_enrolling_takes_the_tracks_study_days_and_settings_can_change_them(svc):
+    """A full-time plan is five days a week: nudges, streaks and the finish date follow it."""
+    full = await run(svc, uc.enrol, ANN, "full-time", "UTC", "09:00")
+    assert "Mon-Fri" in render_plain(say.enrolment(svc, full))
+    await run(svc, uc.change_setting, ANN, "days", "mon,wed,fri")
+    again = await run(svc, uc.enrol, ANN, "full-time", "UTC", "")  # /start again: choice kept
+    assert "Mon, Wed, Fri" in render_plain(say.enrolment(svc, again))
+    part = await run(svc, uc.enrol, ANN, "part-time", "UTC", "")  # a new plan brings its days
+    assert "every day" in render_plain(say.enrolment(svc, part))
+
+
 async def test_not_enrolled_learners_get_none_from_the_plan_use_cases(svc):
     for use_case in (uc.today, uc.skip, uc.overview):
         assert await run(svc, use_case, ANN) is None
@@ -81,6 +92,7 @@ async def test_a_long_task_at_part_time_pace_is_done_over_several_days(svc):
 
 async def test_skipping_twice_drops_the_task(svc):
     await run(svc, uc.enrol, ANN, "full-time", "UTC", "")
+    await run(svc, uc.change_setting, ANN, "days", "every day")  # no weekend rest days here
     first = await run(svc, uc.skip, ANN)
     assert first.kind == "skipped" and "end of this stage" in render_plain(say.skipped(first))
     svc.clock.advance(days=1)
