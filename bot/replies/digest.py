@@ -21,7 +21,7 @@ def digest(d: Digest) -> Reply:
     week = d.week
     lines = [
         _tasks_line(week),
-        f"Streak: {plural(d.streak, 'day')} (best {plural(d.best, 'day')})",
+        _streak_line(d),
     ]
     if d.deck:
         lines.append(_quiz_line(d))
@@ -51,6 +51,14 @@ def digest(d: Digest) -> Reply:
         buttons=(Button("📋 Today's task", "/today"),),
         attachments=(Attachment("weekly.png", chart, "image/png"),),
     )
+
+
+def _streak_line(d: Digest) -> str:
+    if d.streak:
+        return f"Streak: {plural(d.streak, 'day')} (best {plural(d.best, 'day')})"
+    if d.best:
+        return f"Streak: ended; your best is {plural(d.best, 'day')}"
+    return "Streak: starts with your first study day"
 
 
 def _tasks_line(week: Week) -> str:

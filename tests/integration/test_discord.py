@@ -567,3 +567,28 @@ async def test_an_unreachable_discord_is_retried_and_a_bad_token_is_not(app, cap
     finally:
         patch.restore()
         await fake.stop()
+
+
+async def test_the_weekly_digest_arrives_in_dms_with_its_chart(dc, app, clock):
+    fake, _ = dc
+    user = fake.default_user_id
+    await slash(
+        fake, "start", {"track": "part-time", "timezone": "UTC", "time": "09:00"}, guild=False
+    )
+    clock.set(datetime(2026, 3, 8, 9, 1, tzinfo=UTC))  # a Sunday
+    await app.engine.tick()
+    await app.queue.join()
+    digests = [
+        m for m in fake.messages_in(fake.dm_channel_id(user)) if "Your week" in (m["content"] or "")
+    ]
+    assert len(digests) == 1
+    print("\n" + digests[0]["content"])
+    assert "Next week's focus" in digests[0]["content"]
+    assert "Streak: starts with your first study day" in digests[0]["content"]
+    files = [
+        f["filename"]
+        for m in fake.messages_in(fake.dm_channel_id(user))
+        for f in m.get("files") or []
+    ]
+    assert "weekly.png" in files
+    assert_clean(fake)

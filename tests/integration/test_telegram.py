@@ -636,3 +636,22 @@ async def test_non_admin_upload_is_refused_without_downloading_the_file(tg, app)
     program = await _upload(fake, 7, "report.pdf", b"MZ\x90\x00" + b"\x00" * 100)
     assert "looks like a program" in program
     assert [m for m, _ in fake.calls].count("getFile") == 1 and len(fake.downloads) == 1
+
+
+async def test_the_weekly_digest_arrives_as_a_message_and_its_chart(tg, app, clock):
+    fake, _ = tg
+    await ask(fake, "/start part-time Europe/Berlin 19:00")
+    await ask(fake, "/done")
+    clock.set(datetime(2026, 3, 8, 18, 1, tzinfo=UTC))  # Sunday 19:01 in Berlin
+    await app.engine.tick()
+    await app.queue.join()
+    [digest] = [m for m in fake.messages(USER) if "Your week" in m.text]
+    print("\n" + digest.text)
+    assert "<b>" not in digest.text or "</b>" in digest.text  # valid markup, checked by the fake
+    assert "Tasks done:" in digest.text and "Next week's focus" in digest.text
+    assert "Streak: ended; your best is 1 day" in digest.text
+    photos = [s for s in fake.sent if s.method == "sendPhoto" and s.chat_id == str(USER)]
+    assert len(photos) == 1
+    await app.engine.tick()  # the same Sunday again: nothing more
+    await app.queue.join()
+    assert len([m for m in fake.messages(USER) if "Your week" in m.text]) == 1
