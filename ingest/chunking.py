@@ -20,7 +20,7 @@ _HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)\s*#*\s*$")
 _BULLET = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+(.*)$")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”')\]]*\s+(?=[\"“(\[]?[A-Z0-9])")
 _INLINE_MD = re.compile(r"(\*\*|__|`)")
-_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
+_LINK = re.compile(r"\[([^\]]+)\]\(([^)]*)\)")
 
 
 @dataclass(frozen=True)
@@ -43,8 +43,14 @@ class Chunk:
 
 
 def plain_inline(text: str) -> str:
-    """Drop inline Markdown markers so quoted units read cleanly on every platform."""
-    return " ".join(_INLINE_MD.sub("", _LINK.sub(r"\1", text)).split())
+    """Drop inline Markdown markers so quoted units read cleanly on every platform; a link to
+    the web keeps its address after its text, so a recommended course can be opened."""
+    return " ".join(_INLINE_MD.sub("", _LINK.sub(_link_text, text)).split())
+
+
+def _link_text(m: re.Match[str]) -> str:
+    text, target = m.group(1), m.group(2).strip()
+    return f"{text} ({target})" if target.startswith(("https://", "http://")) else text
 
 
 @dataclass(frozen=True)

@@ -419,6 +419,10 @@ class Answerer:
         if section is None:
             return self.answer(question)
         res = self.retriever.search(question, k=TOP_CHUNKS + 2)
+        if res.hits and asks_learning_order(res.snapshot.chunks[res.hits[0].chunk].section):
+            # A section written for this very question ("What should I learn after Python
+            # basics?") answers it better than the general order does.
+            return self.answer(question)
         info = {"route": "learning_order", "fused": round(section.fused, 4)}
         return self._quote(question, res, [section], info, t0)
 

@@ -14,6 +14,11 @@ _GREETING = re.compile(
 _THANKS = re.compile(
     r"^(thanks?|thank you|thx|ty|cheers|much appreciated)( a lot| so much)?[\s!.)]*$"
 )
+_COMPLIMENT = re.compile(
+    r"^((you('re| are)|u r|ur) (so |really |the )?(awesome|great|amazing|the best|best|cool|"
+    r"helpful|a lifesaver|smart|brilliant)|(good|nice|great|best|cool) bot|love (it|this|you)|"
+    r"this (is|was) (so |really )?(helpful|great|awesome|useful))[\s!.)]*$"
+)
 _BYE = re.compile(r"^(bye|goodbye|see you|see ya|cya|good night)[\s!.]*$")
 _HELP = re.compile(r"^(help|help me|\?+|what can you do\??|what do you do\??|commands\??)[\s!.]*$")
 _ACK = re.compile(
@@ -40,6 +45,7 @@ def classify(text: str) -> Kind | None:
     for kind, pattern in (
         ("greeting", _GREETING),
         ("thanks", _THANKS),
+        ("thanks", _COMPLIMENT),  # answered like thanks
         ("bye", _BYE),
         ("help", _HELP),
         ("ack", _ACK),

@@ -11,6 +11,7 @@ import numpy as np
 from bot.config import Settings
 from bot.retrieval.embedding import QueryEncoder, load_encoder, resolve_model
 from bot.retrieval.manifest import ChromaManifestStore, FileManifestStore
+from bot.retrieval.resources import asks_for_resources, is_resource_section
 from bot.retrieval.search import Hit, Mode, search
 from bot.retrieval.snapshot import IndexSnapshot
 from bot.textutil import terms, without_symbols
@@ -26,6 +27,9 @@ class SearchResult:
     hits: list[Hit]
     qvec: np.ndarray
     qterms: list[str]
+
+
+RESOURCE_SLACK = 12  # extra hits fetched so that k remain once resource lists are dropped
 
 
 class Retriever:
@@ -96,4 +100,9 @@ class Retriever:
         query, _ = snap.speller.correct(without_symbols(question) or question)
         qvec = self.encoder().encode_query(query)
         qterms = terms(query)
-        return SearchResult(snap, search(snap, qvec, qterms, k=k, mode=mode), qvec, qterms)
+        if asks_for_resources(question):
+            hits = search(snap, qvec, qterms, k=k, mode=mode)
+        else:  # resource lists only crowd out the section that explains the topic
+            wider = search(snap, qvec, qterms, k=k + RESOURCE_SLACK, mode=mode)
+            hits = [h for h in wider if not is_resource_section(snap.chunks[h.chunk].section)][:k]
+        return SearchResult(snap, hits, qvec, qterms)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 
 import pytest
@@ -14,6 +15,7 @@ from bot.config import DEFAULT_KNOWLEDGE_DIR
 from bot.core.messages import Request
 from bot.learning.models import AuditEntry, Learner
 from bot.nudges.delivery import Limits
+from tests.conftest import N_DOCS
 from tests.doubles import MemoryDeliverer
 from tests.integration.test_learning_commands import say
 
@@ -143,7 +145,7 @@ async def test_tasks_pointing_at_a_removed_section_are_reported_and_learners_mov
 
 async def test_docs_and_remove_with_confirmation(admin_app):
     docs = await say(admin_app, "/admin docs")
-    assert "knowledge/17-trends.md: Future Trends in ML" in docs and "17 documents" in docs
+    assert "knowledge/17-trends.md: Future Trends in ML" in docs and f"{N_DOCS} documents" in docs
     ask = await say(admin_app, "/admin remove 17-trends.md")
     assert "Send /admin remove 17-trends.md confirm" in ask
     assert (admin_app.settings.knowledge_dir / "17-trends.md").exists()
@@ -152,7 +154,7 @@ async def test_docs_and_remove_with_confirmation(admin_app):
     assert "Removed knowledge/17-trends.md" in done
     report = await finished_report(admin_app)
     assert "1 removed" in report
-    assert "16 documents" in await say(admin_app, "/admin docs")
+    assert f"{N_DOCS - 1} documents" in await say(admin_app, "/admin docs")
 
 
 async def test_feedback_and_stats(admin_app):
@@ -408,3 +410,49 @@ async def test_uploads_and_refusals_through_the_discord_fake(admin_app):
 async def test_feedback_with_an_impossible_id_gets_a_friendly_reply(admin_app, arg):
     reply = await tg(admin_app, "5", f"/feedback down {arg}")
     assert "Use the 👍 and 👎 buttons" in reply and "went wrong" not in reply
+
+
+async def test_coverage_gaps_group_similar_unanswered_questions(admin_app, clock):
+    """A seeded log (tests/data/gaps_test.yaml, not the log the threshold was chosen on):
+    uncovered and 👎 questions are grouped; small talk, other languages, answered questions
+    and questions older than the window are left out."""
+    from datetime import timedelta
+
+    import yaml
+
+    from bot.learning.models import QuestionLog
+    from tests.conftest import DATA
+
+    groups = yaml.safe_load((DATA / "gaps_test.yaml").read_text())
+    topic_of = {q: g["topic"] for g in groups for q in g["questions"]}
+    now = clock.now()
+    async with admin_app.db.sessions() as s:
+        for n, question in enumerate(topic_of):
+            s.add(QuestionLog(at=now - timedelta(days=n % 20), platform="telegram",
+                              user_id=str(100 + n), question=question, answered=False))  # fmt: skip
+        s.add(QuestionLog(at=now, platform="telegram", user_id="9", question="what math do I need?",
+                          answered=True, feedback=-1))  # fmt: skip
+        s.add(QuestionLog(at=now, platform="telegram", user_id="9", question="what is a tensor?",
+                          answered=True, feedback=1))  # fmt: skip
+        s.add(QuestionLog(at=now - timedelta(days=40), platform="telegram", user_id="9",
+                          question="how do i become a lighthouse keeper", answered=False))  # fmt: skip
+        await s.commit()
+    assert "only for this bot's admins" in await tg(admin_app, "5", "/admin gaps")
+    assert "Usage: /admin gaps" in await tg(admin_app, "1", "/admin gaps 9999")
+    report = await tg(admin_app, "1", "/admin gaps 30")
+    print("\n" + report)
+    content = [q for q, t in topic_of.items() if t not in ("smalltalk", "non-english")]
+    assert f"{len(content) + 1} questions not covered or rated 👎" in report
+    for q, t in topic_of.items():
+        if t in ("smalltalk", "non-english"):
+            assert f"\u201c{q}\u201d" not in report
+    assert "lighthouse" not in report and "\u201cwhat is a tensor?\u201d" not in report
+    counts = [int(n) for n in re.findall(r"^\d+\. (\d+) questions?", report, re.M)]
+    assert len(counts) >= 4 and counts == sorted(counts, reverse=True) and counts[0] >= 3
+    first = report.split("\n\n")[1]  # the largest group: its two examples share a topic
+    examples = re.findall(r"\u201c([^\u201d]+)\u201d", first.splitlines()[0])
+    assert len({topic_of.get(e, "math") for e in examples}) == 1, first
+    assert report.count("Suggestion: ") == len(counts)
+    assert report.count("Nearest section: ") == len(counts)
+    more = re.search(r"…and (\d+) questions? in (\d+) smaller groups?", report)
+    assert more and sum(counts) + int(more[1]) == len(content) + 1

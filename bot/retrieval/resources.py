@@ -1,0 +1,25 @@
+"""A document's "Resources" section (books, courses and docs with links) answers questions
+that ask for resources; for any other question it only crowds out the section that explains
+the topic, because it names every topic of its document. Search leaves it out unless the
+question asks for something to read, watch or take."""
+
+from __future__ import annotations
+
+import re
+
+RESOURCE_HEADINGS = frozenset({"resources", "further reading", "learning resources"})
+
+_ASKS = re.compile(
+    r"\b(resources?|books?|courses?|tutorials?|videos?|youtube|playlists?|lectures?|docs"
+    r"|documentation|websites?|sites?|links?|reading|read|watch|materials?|mooc|textbooks?"
+    r"|guides?|recommend\w*)\b",
+    re.I,
+)
+
+
+def is_resource_section(section: str) -> bool:
+    return section.split(" › ")[0].strip().lower() in RESOURCE_HEADINGS
+
+
+def asks_for_resources(question: str) -> bool:
+    return bool(_ASKS.search(question))
