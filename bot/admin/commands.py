@@ -1,7 +1,9 @@
-"""/admin (reingest, status, docs, remove, audit, stats) and /feedback, in the core registry."""
+"""/admin (reingest, status, docs, remove, audit, stats, gaps) and /feedback, in the core
+registry."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -10,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.admin.audit import audit, recent
+from bot.admin.gaps import find_gaps, gap_questions, gaps_reply
 from bot.admin.reingest import Reingester
 from bot.admin.uploads import UploadRefused, check_upload
 from bot.config import Settings
@@ -21,8 +24,12 @@ from bot.nudges.delivery import Target
 from bot.retrieval.retriever import Retriever
 
 # What /admin can do; platforms that offer a fixed list of choices (Discord) offer these.
-ADMIN_ACTIONS = ("reingest", "status", "docs", "add", "remove", "audit", "stats")
-ADMIN_USAGE = "reingest | status | docs | add [replace] (with a file) | remove DOC | audit | stats"
+ADMIN_ACTIONS = ("reingest", "status", "docs", "add", "remove", "audit", "stats", "gaps")
+ADMIN_USAGE = (
+    "reingest | status | docs | add [replace] (with a file) | remove DOC | audit | stats | "
+    "gaps [DAYS]"
+)
+GAP_DAYS = (1, 365, 30)  # lowest, highest, default
 
 
 def target_of(req: Request) -> Target:
@@ -92,6 +99,13 @@ class AdminCommands:
             Param(
                 "replace", "for add: replace a document of the same name", "bool", flag="replace"
             ),
+            Param(
+                "days",
+                "for gaps: how many days back (default 30)",
+                "int",
+                low=GAP_DAYS[0],
+                high=GAP_DAYS[1],
+            ),  # fmt: skip
         )
         registry.add(
             "admin", "admin tools", self.admin, usage=ADMIN_USAGE, admin=True, params=params
@@ -128,6 +142,7 @@ class AdminCommands:
             "add": self.add,
             "audit": self.audit,
             "stats": self.stats,
+            "gaps": self.gaps,
         }.get(sub)
         if handler is None:
             return Reply.text(
@@ -285,6 +300,21 @@ class AdminCommands:
                 Bullets(gaps),
             )
         )
+
+    async def gaps(self, req: Request, rest: str, action: str) -> Reply:
+        low, high, default = GAP_DAYS
+        days = int(rest) if rest.isascii() and rest.isdigit() and len(rest) <= 3 else None
+        if rest and (days is None or not low <= days <= high):
+            return Reply.text(
+                f"Usage: /admin gaps [DAYS], {low} to {high} (default {default}).", kind="error"
+            )
+        days = days or default
+        await audit(self.learning, req, action, "shown")
+        since = self.learning.clock.now() - timedelta(days=days)
+        async with self.learning.db.sessions() as s:
+            questions = await gap_questions(s, since)
+        found = await asyncio.to_thread(find_gaps, questions, self.retriever)
+        return gaps_reply(found, len(questions), days)
 
 
 @dataclass(frozen=True)
