@@ -13,7 +13,9 @@ from bot.commands.quiz import register_quiz_commands
 from bot.config import Settings
 from bot.core.answers import Answerer
 from bot.core.bot import BotCore
+from bot.core.generated import Budgets, Generator
 from bot.learning.clock import Clock, SystemClock
+from bot.learning.conversations import ConversationStore
 from bot.learning.curriculum import Curriculum, SectionRef, load_curriculum_lenient
 from bot.learning.db import Database, open_database
 from bot.learning.digest import DigestService
@@ -22,6 +24,7 @@ from bot.learning.quizbank import BankSource
 from bot.learning.retention import Housekeeping
 from bot.learning.review import QuizService
 from bot.learning.service import LearningService
+from bot.llm.client import ChatClient, LLMSettings
 from bot.nudges.delivery import Deliverer, DeliveryQueue, Limits
 from bot.nudges.engine import NudgeEngine
 from bot.nudges.ledger import DeliveryLedger
@@ -96,6 +99,22 @@ def build_nudges(
     return groups, queue, NudgeEngine(learning, queue, grace_hours, groups, quiz, digests)
 
 
+def build_generator(settings: Settings, answerer: Answerer, clock: Clock) -> Generator | None:
+    """Generated answers when an OpenAI-compatible endpoint is configured, else None."""
+    if not settings.uses_llm:
+        return None
+    client = ChatClient(
+        LLMSettings(
+            base_url=settings.llm_base_url or "",
+            model=settings.llm_model or "",
+            api_key=settings.llm_api_key,
+            first_token_seconds=settings.llm_first_token_seconds,
+        )
+    )
+    budgets = Budgets(settings.llm_daily_answers_per_person, settings.llm_daily_tokens)
+    return Generator(answerer, client, budgets, clock.now)
+
+
 async def build_app(
     settings: Settings,
     *,
@@ -124,12 +143,17 @@ async def build_app(
     reingester = Reingester(settings, learning, queue, quiz_bank)
     hooks = AdminHooks(learning)
     answerer = Answerer(retriever, max_chars=settings.answer_max_chars)
-    core = BotCore(settings, answerer, learning, hooks.refused, hooks.question)
+    talks = ConversationStore(db, learning.clock, settings.conversation_idle_minutes)
+    generator = build_generator(settings, answerer, learning.clock)
+    core = BotCore(settings, answerer, learning, hooks.refused, hooks.question, talks, generator)
     register_learning_commands(core.registry, learning, groups)
     register_group_commands(core.registry, groups)
     register_quiz_commands(core.registry, quiz)
-    AdminCommands(settings, learning, reingester, retriever).register(core.registry)
-    housekeeping = Housekeeping(db, learning.clock, settings.question_retention_days)
+    llm_stats = generator.stats if generator is not None else None
+    AdminCommands(settings, learning, reingester, retriever, llm_stats).register(core.registry)
+    housekeeping = Housekeeping(
+        db, learning.clock, settings.question_retention_days, settings.conversation_idle_minutes
+    )
     return App(
         settings, core, db, learning, engine, queue, retriever, reingester, housekeeping, quiz
     )

@@ -43,6 +43,14 @@ class Settings:
     answer_max_chars: int = 1000
     question_retention_days: int = 90  # the question log is purged daily beyond this
     quiz_daily_max: int = 5  # review questions offered in a day's nudge, at most
+    conversation_idle_minutes: int = 30  # a follow-up after this long starts afresh
+    # Generated answers from an OpenAI-compatible endpoint; off unless both are set.
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: str | None = None
+    llm_first_token_seconds: float = 8.0
+    llm_daily_answers_per_person: int = 50
+    llm_daily_tokens: int = 200_000
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -77,6 +85,20 @@ class Settings:
             values["max_file_bytes"] = int(env["MLBOT_MAX_FILE_BYTES"])
         if env.get("MLBOT_QUIZ_DAILY_MAX"):
             values["quiz_daily_max"] = max(0, int(env["MLBOT_QUIZ_DAILY_MAX"]))
+        for key, name, kind in (
+            ("llm_base_url", "MLBOT_LLM_BASE_URL", str),
+            ("llm_model", "MLBOT_LLM_MODEL", str),
+            ("llm_api_key", "MLBOT_LLM_API_KEY", str),
+            ("llm_first_token_seconds", "MLBOT_LLM_TIMEOUT", float),
+            ("llm_daily_answers_per_person", "MLBOT_LLM_DAILY_ANSWERS", int),
+            ("llm_daily_tokens", "MLBOT_LLM_DAILY_TOKENS", int),
+        ):
+            if env.get(name):
+                values[key] = kind(env[name])
+        if env.get("MLBOT_CONVERSATION_IDLE_MINUTES"):
+            values["conversation_idle_minutes"] = max(
+                1, int(env["MLBOT_CONVERSATION_IDLE_MINUTES"])
+            )
         if env.get("MLBOT_QUESTION_RETENTION_DAYS"):
             values["question_retention_days"] = max(1, int(env["MLBOT_QUESTION_RETENTION_DAYS"]))
         values.update({k: v for k, v in overrides.items() if v is not None})
@@ -84,6 +106,10 @@ class Settings:
 
     def with_(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
+
+    @property
+    def uses_llm(self) -> bool:
+        return bool(self.llm_base_url and self.llm_model)
 
     def is_admin(self, platform: str, user_id: str) -> bool:
         return platform == "console" or user_id in self.admins.get(platform, frozenset())

@@ -16,6 +16,7 @@ from bot.admin.gaps import find_gaps, gap_questions, gaps_reply
 from bot.admin.reingest import Reingester
 from bot.admin.uploads import UploadRefused, check_upload
 from bot.config import Settings
+from bot.core.generated import LLMStats
 from bot.core.messages import Bullets, Button, Paragraph, Reply, Request
 from bot.core.registry import CommandRegistry, Param
 from bot.learning.models import Identity, Learner, QuestionLog
@@ -81,11 +82,13 @@ class AdminCommands:
         learning: LearningService,
         reingester: Reingester,
         retriever: Retriever,
+        llm: LLMStats | None = None,
     ) -> None:
         self.settings = settings
         self.learning = learning
         self.reingester = reingester
         self.retriever = retriever
+        self.llm = llm  # generated-answer figures, when a model is configured
 
     def register(self, registry: CommandRegistry) -> None:
         # Reached through the 👍/👎 buttons under an answer, so listed in no menu.
@@ -291,6 +294,8 @@ class AdminCommands:
             f"Questions asked: {f.asked} ({f.asked_week} in the last 7 days)",
             f"Feedback: {ratio}",
         )
+        if self.llm is not None:
+            lines += (llm_line(self.llm),)
         gaps = tuple(f"{q} ({n}x)" for q, n in f.missing) or ("none so far",)
         return Reply(
             (
@@ -315,6 +320,21 @@ class AdminCommands:
             questions = await gap_questions(s, since)
         found = await asyncio.to_thread(find_gaps, questions, self.retriever)
         return gaps_reply(found, len(questions), days)
+
+
+def llm_line(st: LLMStats) -> str:
+    """Generated answers since start: share, fallbacks by reason, latency and tokens."""
+    fallbacks = sum(st.fallbacks.values())
+    total = st.generated + fallbacks
+    if not total:
+        return "Generated answers: none yet since the bot started"
+    reasons = ", ".join(f"{r} {n}" for r, n in st.fallbacks.most_common()) or "none"
+    p50, p95 = st.percentile(50), st.percentile(95)
+    latency = f"p50 {p50:.0f} ms, p95 {p95:.0f} ms" if p50 is not None else "no latency yet"
+    return (
+        f"Generated answers: {st.generated} of {total} ({100 * st.generated / total:.0f}%); "
+        f"fallbacks: {reasons}; {latency}; {st.tokens:,} tokens"
+    )
 
 
 @dataclass(frozen=True)

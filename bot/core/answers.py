@@ -382,6 +382,10 @@ class Answerer:
         res = self.retriever.search(question, k=TOP_CHUNKS + 2)
         return is_covered(res.hits, res.qterms, res.snapshot)[0]
 
+    def encode(self, texts: list[str]):  # type: ignore[no-untyped-def]
+        """Embeddings of short texts with the index's model (follow-ups compare phrases)."""
+        return self.retriever.encoder().encode(texts)
+
     def suggestions(self) -> tuple[str, ...]:
         return suggestions_for(self.retriever.current(), self._covered)
 

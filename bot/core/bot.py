@@ -13,8 +13,11 @@ from dataclasses import replace
 from bot.config import Settings
 from bot.core import language, smalltalk
 from bot.core.answers import Answer, Answerer
+from bot.core.followup import Resolved, resolve
+from bot.core.generated import Generator
 from bot.core.messages import Bullets, Paragraph, Reply, Request
 from bot.core.registry import CommandRegistry, Param
+from bot.learning.conversations import ConversationStore, Place
 from bot.learning.once import first_time
 from bot.learning.service import LearningService, Who
 from bot.ops.metrics import ANSWER_LATENCY, ANSWERS
@@ -86,6 +89,8 @@ class BotCore:
         learning: LearningService | None = None,
         on_refused: RefusedHook | None = None,
         on_question: QuestionHook | None = None,
+        conversations: ConversationStore | None = None,
+        generator: Generator | None = None,
     ) -> None:
         self.settings = settings
         self.answerer = answerer
@@ -93,6 +98,8 @@ class BotCore:
         self.learning = learning
         self.on_refused = on_refused
         self.on_question = on_question
+        self.conversations = conversations  # None: every question stands alone
+        self.generator = generator  # None: extractive answers only (the default)
         self._register_commands()
 
     # -- entry point -------------------------------------------------------------------
@@ -199,15 +206,37 @@ class BotCore:
         lang = language.detect_non_english(question)
         if lang is not None:
             return self._not_english(lang)
-        answer = self.answerer.respond(question)
+        meant = await self._follow_up(req, question)
+        if self.generator is not None:
+            who = f"{req.platform}:{req.user_id}"
+            earlier = [meant.previous] if meant.previous else []
+            answer = await self.generator.respond(meant.question, who, earlier)
+        else:
+            answer = self.answerer.respond(meant.question)
         ANSWERS.labels(answered=str(answer.answered).lower()).inc()
         ANSWER_LATENCY.observe(answer.took_ms / 1000)
         reply = answer_reply(answer)
+        if meant.kind == "swap":  # say how the short follow-up was read
+            reply = replace(reply, blocks=(Paragraph(f"↪ {meant.question}"), *reply.blocks))
         if answer.debug.get("route") == "learning_order":
             reply = await self._point_at_today(req, reply)
         if self.on_question is not None:
-            reply = await self.on_question(req, question, reply)
+            reply = await self.on_question(req, meant.question, reply)
         return reply
+
+    async def _follow_up(self, req: Request, question: str) -> Resolved:
+        """The full question a follow-up means. In a DM (and the console) each message
+        continues the conversation; in a group only a reply to the bot's message does."""
+        if self.conversations is None:
+            return Resolved(question, "new")
+        place = "dm" if req.where == "dm" else (req.channel_id or "group")
+        where = Place(req.platform, req.user_id, place)
+        previous = None
+        if req.where == "dm" or req.replies_to_bot:
+            previous = await self.conversations.last_meant(where)
+        meant = resolve(question, previous, self.answerer.encode)
+        await self.conversations.remember(where, question, meant.question)
+        return replace(meant, previous=previous)
 
     def _not_english(self, lang: str) -> Reply:
         """Said in the learner's language; not a content gap, so not logged as one."""

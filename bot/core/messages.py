@@ -28,6 +28,9 @@ class Request:
     # Channels): whether the sender may configure this group chat.
     chat_admin: bool = False
     attachments: tuple[Attachment, ...] = ()  # files the user sent with the message
+    # A reply to one of the bot's messages (or a message in its answer thread): in a group,
+    # only these continue the sender's conversation; in a DM every message does.
+    replies_to_bot: bool = False
 
 
 @dataclass(frozen=True)

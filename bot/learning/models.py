@@ -276,3 +276,23 @@ class QuizAnswer(Base):
     chosen: Mapped[int] = mapped_column(Integer)
     correct: Mapped[bool] = mapped_column(Boolean)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Conversation(Base):
+    """The last few questions a person asked in one place (a DM, a channel), so a follow-up
+    ("and statistics?") can be read as the full question it means; it expires after an idle
+    time and goes with /forget like everything else stored about the person."""
+
+    __tablename__ = "conversations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    user_id: Mapped[str] = mapped_column(String(64))
+    place: Mapped[str] = mapped_column(String(64))  # "dm" or the channel id
+    turns: Mapped[str] = mapped_column(Text)  # JSON: [{"asked": ..., "meant": ...}, ...]
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+    __table_args__ = (
+        UniqueConstraint("platform", "user_id", "place", name="uq_conversation_place"),
+        {"info": {"account": ("platform", "user_id")}},
+    )

@@ -1,6 +1,6 @@
 """How long the bot keeps what it only needs for a while: the question log (for admins'
-statistics and 👍/👎) and the processed-event digests (for exactly-once handling of
-redelivered platform events). Purged once a day by the scheduler."""
+statistics and 👍/👎), the processed-event digests (for exactly-once handling of
+redelivered platform events) and idle conversations. Purged once a day by the scheduler."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlalchemy import delete
 
 from bot.learning.clock import Clock
 from bot.learning.db import Database
-from bot.learning.models import ProcessedEvent, QuestionLog
+from bot.learning.models import Conversation, ProcessedEvent, QuestionLog
 
 # Platforms redeliver within a day (Telegram keeps updates 24 h); a week covers late taps.
 EVENT_DAYS = 7
@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 class Purged:
     questions: int
     events: int
+    conversations: int = 0
 
 
 @dataclass
@@ -30,6 +31,7 @@ class Housekeeping:
     db: Database
     clock: Clock
     question_days: int = 90
+    conversation_idle_minutes: int = 30
 
     async def run(self) -> Purged:
         now = self.clock.now()
@@ -42,8 +44,10 @@ class Housekeeping:
                     ProcessedEvent.created_at < now - timedelta(days=EVENT_DAYS)
                 )
             )
+            idle = now - timedelta(minutes=self.conversation_idle_minutes)
+            talks = await s.execute(delete(Conversation).where(Conversation.updated_at < idle))
             await s.commit()
-        purged = Purged(questions.rowcount or 0, events.rowcount or 0)
+        purged = Purged(questions.rowcount or 0, events.rowcount or 0, talks.rowcount or 0)
         if purged.questions or purged.events:
             log.info(
                 "housekeeping: purged %d questions older than %d days and %d old event digests",

@@ -169,7 +169,30 @@ async def run_checks(settings: Settings, env: Mapping[str, str] | None = None) -
         checks.append(
             Check("Index", False, f"{where} failed: {type(exc).__name__}: {str(exc)[:200]}")
         )
+    if settings.uses_llm:
+        checks.append(await _llm_check(settings))
     return checks
+
+
+async def _llm_check(settings: Settings) -> Check:
+    """The endpoint answers /models and lists the configured model."""
+    from bot.llm.client import ChatClient, LLMFailure, LLMSettings
+
+    client = ChatClient(
+        LLMSettings(settings.llm_base_url or "", settings.llm_model or "", settings.llm_api_key)
+    )
+    try:
+        models = await client.models()
+    except LLMFailure as exc:
+        return Check("Language model", False, f"{settings.llm_base_url}: {exc}")
+    finally:
+        await client.close()
+    if settings.llm_model not in models:
+        shown = ", ".join(models[:5]) or "none"
+        return Check(
+            "Language model", False, f"{settings.llm_model} is not served there (it has: {shown})"
+        )
+    return Check("Language model", True, f"{settings.llm_model} at {settings.llm_base_url}")
 
 
 def render(checks: list[Check]) -> str:

@@ -28,3 +28,10 @@ INGEST_RUNS = Counter(
 QUEUE_DEPTH = Gauge(
     "mlbot_delivery_queue_depth", "Messages waiting in the delivery queue", registry=REGISTRY
 )
+LLM_ANSWERS = Counter(
+    "mlbot_llm_answers",
+    "Answers in the generated mode: generated, or the extractive fallback by reason",
+    ["outcome", "reason"],
+    registry=REGISTRY,
+)
+LLM_TOKENS = Counter("mlbot_llm_tokens", "Tokens spent on generated answers", registry=REGISTRY)

@@ -100,8 +100,17 @@ class Retriever:
         query, _ = snap.speller.correct(without_symbols(question) or question)
         qvec = self.encoder().encode_query(query)
         qterms = terms(query)
-        if asks_for_resources(question):
-            hits = search(snap, qvec, qterms, k=k, mode=mode)
+        if asks_for_resources(question):  # books on X: X's document's resource list first,
+            hits = search(snap, qvec, qterms, k=k, mode=mode)  # unless a section is on them
+            top = snap.chunks[hits[0].chunk] if hits else None
+            source = top.source if top and not asks_for_resources(top.section) else None
+            listed = [
+                h
+                for h in hits
+                if is_resource_section(snap.chunks[h.chunk].section)
+                and snap.chunks[h.chunk].source == source
+            ]
+            hits = listed[:1] + [h for h in hits if h not in listed[:1]]
         else:  # resource lists only crowd out the section that explains the topic
             wider = search(snap, qvec, qterms, k=k + RESOURCE_SLACK, mode=mode)
             hits = [h for h in wider if not is_resource_section(snap.chunks[h.chunk].section)][:k]

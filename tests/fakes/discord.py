@@ -1027,6 +1027,8 @@ class FakeDiscord:
         dm: bool = False,
         mentions_bot: bool = False,
         channel_id: int | None = None,
+        reply_to: int | None = None,
+        ping: bool = True,
     ) -> int:
         """MESSAGE_CREATE from a user, in their DM or a guild channel. Like Discord, guild
         messages that do not mention the bot arrive with empty content to sessions without the
@@ -1058,7 +1060,17 @@ class FakeDiscord:
             "type": 0,
             "flags": 0,
         }
-        if mentions_bot:
+        if reply_to is not None:  # a reply: Discord sends the message it answers, resolved
+            [ref] = [m for m in self.messages if int(m["id"]) == reply_to]
+            data["type"] = 19
+            data["message_reference"] = {"message_id": str(reply_to), "channel_id": str(channel_id)}
+            data["referenced_message"] = self.message_payload(ref)
+            # A reply pings its author unless the user turns that off; a pinged bot gets the
+            # content even without the message content intent, like any mention.
+            pinged = ping and str((ref.get("author") or self.bot_user)["id"]) == str(self.app_id)
+        else:
+            pinged = False
+        if mentions_bot or pinged:
             bot = dict(self.bot_user)
             if guild_id is not None:
                 bot["member"] = self.member(self.app_id, with_user=False)
@@ -1069,7 +1081,12 @@ class FakeDiscord:
             data["member"] = self.member(user_id, with_user=False)
 
         def transform(session: _Session, d: dict) -> dict:
-            if guild_id is None or mentions_bot or session.intents & INTENT_MESSAGE_CONTENT:
+            if (
+                guild_id is None
+                or mentions_bot
+                or pinged
+                or session.intents & INTENT_MESSAGE_CONTENT
+            ):
                 return d
             return {**d, "content": "", "embeds": [], "attachments": [], "components": []}
 

@@ -229,6 +229,7 @@ async def test_a_quiz_answer_button_after_a_restart_counts_once(app):
         second = await fake.click(ids[1], message_id, guild=False)
         await fake.wait_for(lambda: fake.followups(first) and fake.followups(second))
         replies = text(fake.followups(first)) + text(fake.followups(second))
+        print(f"\n{question[-1]['content']}\n{question[-1]['components']}\n---\n{replies}")
         assert replies.count("I'll ask it again") == 1 and "Already done" in replies
         assert "**Sources**" in replies
         assert_clean(fake)
@@ -592,4 +593,17 @@ async def test_the_weekly_digest_arrives_in_dms_with_its_chart(dc, app, clock):
         for f in m.get("files") or []
     ]
     assert "weekly.png" in files
+    assert_clean(fake)
+
+
+async def test_a_reply_to_the_bots_answer_continues_the_conversation(dc):
+    fake, _ = dc
+    before = len(fake.messages)
+    await fake.message("what maths do i need?", mentions_bot=True)
+    [answer] = await fake.wait_for(lambda: fake.messages[before:] or None)
+    before = len(fake.messages)
+    await fake.message("and statistics?", reply_to=int(answer["id"]))
+    [follow] = await fake.wait_for(lambda: fake.messages[before:] or None)
+    assert "what statistics do i need?" in follow["content"]
+    assert "Statistics for ML" in follow["content"]
     assert_clean(fake)

@@ -152,6 +152,7 @@ async def test_a_quiz_question_is_answered_by_button_once_and_explained(tg):
     await fake.wait_for(lambda: fake.messages()[before:] or None)
     await fake.settle()
     [verdict] = fake.messages()[before:]
+    print(f"\n{question.text}\n{question.reply_markup}\n---\n{verdict.text}")
     assert ("Right" in verdict.text or "Not quite" in verdict.text) and "Sources" in verdict.text
     assert "I'll ask it again" in verdict.text and fake.rejected == []
     # Tapping an old question's button after it was answered counts nothing more.
@@ -655,3 +656,19 @@ async def test_the_weekly_digest_arrives_as_a_message_and_its_chart(tg, app, clo
     await app.engine.tick()  # the same Sunday again: nothing more
     await app.queue.join()
     assert len([m for m in fake.messages(USER) if "Your week" in m.text]) == 1
+
+
+async def test_a_reply_to_the_bots_answer_in_a_group_is_read_as_a_follow_up(tg):
+    fake, _ = tg
+    [first] = await ask(
+        fake, "@mlbot_test_bot what maths do i need?", user=3, chat_id=GROUP, kind="supergroup"
+    )
+    bot_msg = {"message_id": first.message_id, "date": 0, "chat": fake.chat(GROUP, "supergroup"),
+               "from": fake.me, "text": "x"}  # fmt: skip
+    [follow] = await ask(
+        fake, "and statistics?", user=3, chat_id=GROUP, kind="supergroup", reply_to=bot_msg
+    )
+    assert "what statistics do i need?" in follow.text and "Statistics for ML" in follow.text
+    [dm_first] = await ask(fake, "what maths do i need?")  # in a DM, the next message
+    [dm_follow] = await ask(fake, "and statistics?")
+    assert "Statistics for ML" in dm_follow.text

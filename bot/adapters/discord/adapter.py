@@ -308,7 +308,10 @@ class DiscordAdapter:
         mentioned = any(u.id == me.id for u in message.mentions)
         ref = message.reference.resolved if message.reference else None
         replied = isinstance(ref, discord.Message) and ref.author.id == me.id
-        if not (dm or mentioned or replied):
+        channel = message.channel
+        # A message in the thread the bot opened for its answer continues that conversation.
+        answer_thread = isinstance(channel, discord.Thread) and channel.owner_id == me.id
+        if not (dm or mentioned or replied or answer_thread):
             return
         if not await self.core.first_time(PLATFORM, f"m{message.id}"):
             return
@@ -324,8 +327,10 @@ class DiscordAdapter:
                     user_id=str(message.author.id),
                     text=text,
                     where="dm" if dm else "group",
-                    channel_id=str(message.channel.id),
+                    # The answer thread belongs to the channel the question was asked in.
+                    channel_id=str(channel.parent_id if answer_thread else channel.id),
                     user_name=message.author.display_name,
+                    replies_to_bot=replied or answer_thread,
                 )
             )
         parts = render(reply)

@@ -300,6 +300,10 @@ class TelegramAdapter:
     async def _request(self, update: Update, text: str) -> Request:
         chat, user = update.effective_chat, update.effective_user
         group = chat.type != ChatType.PRIVATE
+        replied = update.effective_message.reply_to_message if update.effective_message else None
+        to_bot = bool(
+            replied and replied.from_user and replied.from_user.id == self.application.bot.id
+        )
         admin = False
         if group and self.core.needs_chat_admin(text):
             admin = await self._is_admin(chat.id, user.id)
@@ -311,6 +315,7 @@ class TelegramAdapter:
             channel_id=str(chat.id),
             user_name=user.first_name or user.username,
             chat_admin=admin,
+            replies_to_bot=to_bot,  # continues the sender's conversation in a group
         )
 
     async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

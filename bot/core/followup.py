@@ -1,0 +1,189 @@
+"""Follow-up questions: "and statistics?", "why?", "give me an example", "how long does that
+take?" lean on the question before them. Each is turned into the full question it means, so
+the extractive answerer (which sees one question at a time) can answer it.
+
+Two kinds of follow-up:
+- a topic swap ("and statistics?", "what about for NLP?", "same for computer vision"): the
+  new topic replaces the word or phrase of the previous question closest to it in meaning
+  ("what maths do i need" + "and statistics?" -> "what statistics do i need");
+- a question about the previous one ("why?", "give me an example", "is that enough for a
+  junior job?", "any free resources for it?"): it is asked about the previous question's
+  subject, so the two are searched together.
+
+A message that stands on its own (a full question with its own subject) starts afresh.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+# "and X", "what about (for) X", "how about X", "same for X", "also X": a new topic.
+_SWAP = re.compile(
+    r"^(?:and|also|plus|what about|how about|what of|same for|and what about|and how about)"
+    r"(?:\s+(?P<prep>for|in|with|on|about|as))?\s+(?:an?\s+|the\s+)?(?P<topic>.+?)\s*\??$",
+    re.I,
+)
+# Words that point back at the previous question or answer.
+_REFERS = re.compile(
+    r"\b(it|its|that|this|those|these|them|they|there|then|one|ones|the other|such|same)\b", re.I
+)
+# A whole message that needs a subject: "why?", "example?", "tell me more".
+_BARE = re.compile(
+    r"^(why|how|how so|how come|really|examples?|an example|more|tell me more|go on|"
+    r"such as|like what|for example|what next|and then|then what|sources?|links?)[\s?!.]*$",
+    re.I,
+)
+# The start of a message asking more about the previous subject: "give me an example",
+# "explain it simply", "how long does that take" (with a word pointing back, see below).
+_ABOUT = re.compile(
+    r"^(give me an? (example|analogy)|show me|explain|tell me more|example of|how long|"
+    r"how hard|how much|how many|is it hard|which (one )?first|what next)\b",
+    re.I,
+)
+_STOP = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "i",
+        "me",
+        "my",
+        "we",
+        "you",
+        "your",
+        "do",
+        "does",
+        "did",
+        "to",
+        "of",
+        "for",
+        "in",
+        "on",
+        "at",
+        "is",
+        "are",
+        "be",
+        "am",
+        "can",
+        "could",
+        "should",
+        "would",
+        "will",
+        "what",
+        "which",
+        "who",
+        "how",
+        "why",
+        "when",
+        "where",
+        "need",
+        "needed",
+        "know",
+        "learn",
+        "learning",
+        "get",
+        "become",
+        "ml",
+        "machine",
+        "engineer",
+        "engineering",
+        "as",
+        "and",
+        "or",
+        "with",
+        "about",
+        "into",
+        "from",
+        "it",
+        "this",
+        "that",
+        "those",
+        "there",
+        "really",
+        "actually",
+        "exactly",
+        "good",
+        "best",
+        "first",
+        "whats",
+        "its",
+        "other",
+        "one",
+        "ones",
+        "they",
+        "them",
+        "those",
+        "these",
+        "tho",
+        "pls",
+        "please",
+    ]
+)
+MAX_FOLLOWUP_WORDS = 9  # a follow-up is short; a longer message is a question of its own
+
+
+@dataclass(frozen=True)
+class Resolved:
+    question: str  # the full question to answer
+    kind: str  # "swap", "about" or "new"
+    previous: str | None = None  # the question before it, when the conversation continued
+
+
+Encode = Callable[[list[str]], np.ndarray]
+
+
+def resolve(text: str, previous: str | None, encode: Encode) -> Resolved:
+    """The question `text` means after `previous` (the last question, already resolved)."""
+    words = re.findall(r"[\w'+#-]+", text.lower())
+    if previous is None or not words or len(words) > MAX_FOLLOWUP_WORDS:
+        return Resolved(text, "new")
+    swap = _SWAP.match(text.strip())
+    if swap and not _REFERS.search(swap["topic"]):
+        return Resolved(swap_topic(previous, swap["topic"], encode, swap["prep"]), "swap")
+    own = _content(words)
+    refers = _REFERS.search(text)
+    if refers and len(own) <= 3:  # "is that enough for a junior job?": that = the subject
+        subject = " ".join(_content(re.findall(r"[\w'+#-]+", previous.lower())))
+        return Resolved(f"{text[: refers.start()]}{subject}{text[refers.end() :]}", "about")
+    cue = _ABOUT.match(text.strip())
+    after_cue = _content(re.findall(r"[\w'+#-]+", text.strip()[cue.end() :].lower())) if cue else []
+    if _BARE.match(text.strip()) or not own or (cue and (refers or len(after_cue) <= 1)):
+        return Resolved(f"{previous.rstrip(' ?.!')}: {text.strip()}", "about")
+    return Resolved(text, "new")
+
+
+def _content(words: list[str]) -> list[str]:
+    return [w for w in words if w not in _STOP and len(w) > 1]
+
+
+def swap_topic(previous: str, topic: str, encode: Encode, prep: str | None = None) -> str:
+    """The previous question with its phrase closest in meaning to `topic` replaced by it.
+    "and for X?" mirrors "... for Y": what follows the same preposition is replaced."""
+    tokens = previous.rstrip(" ?.!").split()
+    if prep:
+        at = [i for i, t in enumerate(tokens) if t.lower() == prep.lower()]
+        if at and at[-1] < len(tokens) - 1:
+            return " ".join([*tokens[: at[-1] + 1], topic]) + "?"
+    spans: list[tuple[int, int]] = []  # runs of content words: "masters degree", "nlp"
+    for i, token in enumerate(tokens):
+        if _bare(token) in _STOP:
+            continue
+        if spans and spans[-1][1] == i:
+            spans[-1] = (spans[-1][0], i + 1)
+        else:
+            spans.append((i, i + 1))
+    if not spans:
+        return f"{previous.rstrip(' ?.!')} {topic}"
+    phrases = [" ".join(tokens[i:j]) for i, j in spans]
+    vectors = encode([topic, *phrases])
+    best = int(np.argmax(vectors[1:] @ vectors[0]))
+    i, j = spans[best]
+    return " ".join([*tokens[:i], topic, *tokens[j:]]) + "?"
+
+
+def _bare(token: str) -> str:
+    return re.sub(r"[^\w+#-]", "", token.lower())

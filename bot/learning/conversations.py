@@ -1,0 +1,72 @@
+"""Where a person's recent questions are kept between messages (and restarts): the last few
+per person and place, forgotten after an idle time (and purged daily by Housekeeping). The
+core reads the last question meant to resolve a follow-up, and remembers each new one."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from bot.learning.clock import Clock
+from bot.learning.db import Database
+from bot.learning.models import Conversation
+from bot.learning.service import aware
+
+KEEP_TURNS = 3
+
+
+@dataclass(frozen=True)
+class Place:
+    platform: str
+    user_id: str
+    place: str  # "dm" or a channel id
+
+
+class ConversationStore:
+    def __init__(self, db: Database, clock: Clock, idle_minutes: int = 30) -> None:
+        self.db = db
+        self.clock = clock
+        self.idle = timedelta(minutes=idle_minutes)
+
+    async def last_meant(self, where: Place) -> str | None:
+        """The full question last asked here, unless the conversation has gone idle."""
+        now = self.clock.now()
+        async with self.db.sessions() as s:
+            row = await self._row(s, where)
+            if row is None or now - aware(row.updated_at) > self.idle:
+                return None
+            turns = json.loads(row.turns)
+            return turns[-1]["meant"] if turns else None
+
+    async def remember(self, where: Place, asked: str, meant: str) -> None:
+        turn = {"asked": asked[:500], "meant": meant[:500]}
+        now = self.clock.now()
+        async with self.db.sessions() as s:
+            row = await self._row(s, where)
+            if row is None:
+                s.add(Conversation(platform=where.platform, user_id=where.user_id,
+                                   place=where.place, turns=json.dumps([turn]), updated_at=now))  # fmt: skip
+            else:
+                fresh = now - aware(row.updated_at) <= self.idle
+                turns = json.loads(row.turns) if fresh else []
+                row.turns = json.dumps([*turns, turn][-KEEP_TURNS:])
+                row.updated_at = now
+            try:
+                await s.commit()
+            except IntegrityError:  # the same person's message in another replica won
+                await s.rollback()
+
+    @staticmethod
+    async def _row(s, where: Place) -> Conversation | None:  # type: ignore[no-untyped-def]
+        rows = await s.execute(
+            select(Conversation).where(
+                Conversation.platform == where.platform,
+                Conversation.user_id == where.user_id,
+                Conversation.place == where.place,
+            )
+        )
+        return rows.scalar_one_or_none()
