@@ -128,6 +128,26 @@ def console_request(text: str, user_id: str) -> Request:
     )
 
 
+class Typing:
+    """In an interactive console, a generated answer is printed as it arrives; the checked
+    answer with its sources follows (sentences the check dropped are not in it)."""
+
+    def __init__(self, stdout: TextIO) -> None:
+        self.stdout = stdout
+        self.shown = 0
+
+    async def show(self, text: str) -> None:
+        if not self.shown:
+            print("bot (writing)> ", end="", file=self.stdout)
+        print(text[self.shown :], end="", file=self.stdout, flush=True)
+        self.shown = len(text)
+
+    def done(self) -> None:
+        if self.shown:
+            print("\n", file=self.stdout, flush=True)
+        self.shown = 0
+
+
 async def run_console(
     core: BotCore,
     stdin: TextIO | None = None,
@@ -152,7 +172,12 @@ async def run_console(
                 break
             if not text.strip() and not interactive:
                 continue  # blank lines in a script are separators, not questions
-            reply = without_hidden_buttons(core, await core.handle(console_request(text, user_id)))
+            req = console_request(text, user_id)
+            typing = Typing(stdout)
+            if interactive:  # piped output stays one clean reply per question
+                req = replace(req, on_partial=typing.show)
+            reply = without_hidden_buttons(core, await core.handle(req))
+            typing.done()
             body = render_console(reply, outbox)
             print(body if not interactive else f"bot> {body}", file=stdout, flush=True)
             if not interactive:

@@ -210,7 +210,7 @@ class BotCore:
         if self.generator is not None:
             who = f"{req.platform}:{req.user_id}"
             earlier = [meant.previous] if meant.previous else []
-            answer = await self.generator.respond(meant.question, who, earlier)
+            answer = await self.generator.respond(meant.question, who, earlier, req.on_partial)
         else:
             answer = self.answerer.respond(meant.question)
         ANSWERS.labels(answered=str(answer.answered).lower()).inc()

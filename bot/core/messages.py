@@ -7,6 +7,7 @@ no adapter decides anything a learner would notice.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -31,6 +32,8 @@ class Request:
     # A reply to one of the bot's messages (or a message in its answer thread): in a group,
     # only these continue the sender's conversation; in a DM every message does.
     replies_to_bot: bool = False
+    # Called with the generated text so far, for adapters that show it while it arrives.
+    on_partial: Callable[[str], Awaitable[None]] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

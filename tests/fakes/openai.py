@@ -21,6 +21,7 @@ class Script:
     retry_after: int | None = None
     first_delay: float = 0.0  # seconds before the first token
     stall_after: int | None = None  # pieces sent before the stream stops sending
+    piece_delay: float = 0.0  # seconds between pieces (a model writing at its own speed)
     malformed: bool = False
     prompt_tokens: int = 300
     completion_tokens: int = 40
@@ -87,6 +88,7 @@ class FakeOpenAI:
             if s.stall_after is not None and i == s.stall_after:
                 await self._closing.wait()  # the connection stays open, nothing more comes
                 return resp
+            await asyncio.sleep(s.piece_delay)
             chunk = {"choices": [{"index": 0, "delta": {"content": piece}}]}
             await resp.write(f"data: {json.dumps(chunk)}\n\n".encode())
         usage = {"prompt_tokens": s.prompt_tokens, "completion_tokens": s.completion_tokens}

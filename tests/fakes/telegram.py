@@ -112,6 +112,7 @@ class FakeTelegram:
         self.webhook: dict | None = None  # the parameters of the last accepted setWebhook
         self.webhook_url: str | None = None
         self.count_429 = 0
+        self.edits: list[tuple[str, int, str, float]] = []  # (chat, message id, text, when)
         self._global: deque[float] = deque()
         self._per_chat: dict[str, float] = {}
         self._group: dict[str, deque[float]] = {}
@@ -394,6 +395,34 @@ class FakeTelegram:
 
     async def api_answerCallbackQuery(self, p: dict) -> web.Response:
         return web.json_response({"ok": True, "result": True})
+
+    async def api_editMessageText(self, p: dict) -> web.Response:
+        """Like Telegram: the edit counts against the chat's flood limit, the text must be
+        valid HTML within 4096 characters, and an edit that changes nothing is refused."""
+        chat_id, text = str(p["chat_id"]), p.get("text") or ""
+        [msg] = [
+            s for s in self.sent if s.chat_id == chat_id and s.message_id == int(p["message_id"])
+        ]
+        if not text.strip():
+            return self._error(400, "Bad Request: message text is empty")
+        if p.get("parse_mode") == "HTML" and (problem := html_problem(text)):
+            self.rejected.append(("editMessageText", problem))
+            return self._error(400, f"Bad Request: {problem}")
+        if len(visible(text)) > 4096:
+            self.rejected.append(("editMessageText", "message is too long"))
+            return self._error(400, "Bad Request: message is too long")
+        markup = json.loads(p["reply_markup"]) if p.get("reply_markup") else None
+        if text == msg.text and markup == msg.reply_markup:
+            return self._error(400, "Bad Request: message is not modified")
+        wait = self._limited(chat_id)
+        if wait is not None:
+            self.count_429 += 1
+            return self._error(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
+        msg.text, msg.reply_markup = text, markup
+        self.edits.append((chat_id, msg.message_id, text, time.monotonic()))
+        return web.json_response(
+            {"ok": True, "result": {**self._message(chat_id, text), "message_id": msg.message_id}}
+        )
 
     async def api_editMessageReplyMarkup(self, p: dict) -> web.Response:
         for s in self.sent:

@@ -185,3 +185,107 @@ async def test_doctor_checks_the_endpoint_and_the_model(kb_settings, fake, tmp_p
     )
     assert not down.ok and "connect" in down.detail
     assert all(c.name != "Language model" for c in await run_checks(base, {}))  # off: no check
+
+
+async def test_telegram_shows_the_answer_as_it_is_written_then_the_final_reply(
+    kb_settings, fake, tmp_path
+):
+    """Edits at most once a second (the fake refuses faster ones with 429), one message in
+    all, ending with the checked answer and its sources."""
+    from bot.adapters.telegram.adapter import TelegramAdapter, TelegramSettings
+    from bot.bootstrap import build_app
+    from tests.fakes.telegram import FakeTelegram
+
+    settings = kb_settings.with_(
+        llm_base_url=fake.base_url, llm_model=fake.model, llm_first_token_seconds=2.0,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'state.db'}",
+    )  # fmt: skip
+    app = await build_app(settings)
+    tg = FakeTelegram()
+    await tg.start()
+    adapter = TelegramAdapter(
+        app.core, TelegramSettings(token=tg.token, base_url=tg.base_url, poll_timeout=1)
+    )
+    await adapter.start()
+    try:
+        fake.script = Script(text=MATH, piece_delay=0.15)  # about 3.5 s of writing
+        tg.push_message(42, "what math do I need?")
+        await tg.wait_for(lambda: any("Sources" in e[2] for e in tg.edits) or None, timeout=30)
+        [message] = tg.messages(42)
+        assert (
+            "linear algebra, calculus and probability" in message.text and "Sources" in message.text
+        )
+        times = [t for _, _, _, t in tg.edits]
+        assert len(times) >= 3 and all(
+            b - a >= 0.95 for a, b in zip(times, times[1:], strict=False)
+        )
+        assert tg.count_429 == 0 and tg.rejected == []
+        assert any(e[2].endswith(" …") for e in tg.edits)  # partial text was shown
+    finally:
+        await adapter.stop()
+        await tg.stop()
+        await app.close()
+
+
+async def test_discord_edits_the_follow_up_as_the_answer_is_written(kb_settings, fake, tmp_path):
+    from bot.bootstrap import build_app
+    from tests.fakes.discord import FakeDiscord
+    from tests.integration.test_discord import assert_clean, start_adapter
+
+    settings = kb_settings.with_(
+        llm_base_url=fake.base_url, llm_model=fake.model, llm_first_token_seconds=2.0,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'state.db'}",
+    )  # fmt: skip
+    app = await build_app(settings)
+    dc = await FakeDiscord().start()
+    patch = dc.patch_discord()
+    adapter = await start_adapter(app, dc)
+    try:
+        fake.script = Script(text=MATH, piece_delay=0.15)
+        iid = await dc.slash("ask", {"question": "what math do I need?"}, guild=False)
+        await dc.wait_for(
+            lambda: any("Sources" in (e["content"] or "") for e in dc.edits) or None, timeout=30
+        )
+        [answer] = dc.followups(iid)
+        assert (
+            "linear algebra, calculus and probability" in answer["content"]
+            and "Sources" in answer["content"]
+        )
+        times = [e["at"] for e in dc.edits if int(e["id"]) == int(answer["id"])]
+        assert len(times) >= 3 and all(
+            b - a >= 0.95 for a, b in zip(times, times[1:], strict=False)
+        )
+        assert_clean(dc)  # deferred at once, no pings, within Discord's limits
+    finally:
+        await adapter.stop()
+        patch.restore()
+        await dc.stop()
+        await app.close()
+
+
+async def test_the_interactive_console_prints_the_answer_as_it_is_written(
+    kb_settings, fake, tmp_path
+):
+    import io
+
+    from bot.adapters.console import run_console
+    from bot.bootstrap import build_app
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    settings = kb_settings.with_(
+        llm_base_url=fake.base_url, llm_model=fake.model,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'state.db'}",
+    )  # fmt: skip
+    app = await build_app(settings)
+    try:
+        fake.script = Script(text=MATH)
+        out = Tty()
+        await run_console(app.core, stdin=Tty("what math do I need?\n"), stdout=out)
+        shown = out.getvalue()
+        writing = shown.index("bot (writing)> Machine learning rests on")
+        assert writing < shown.index("bot> ") < shown.index("Sources")
+    finally:
+        await app.close()

@@ -12,6 +12,7 @@ import contextlib
 import io
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from functools import partial
 from zoneinfo import available_timezones
@@ -25,6 +26,7 @@ from bot.adapters.discord.commands import build_tree
 from bot.adapters.discord.render import NO_PINGS, render
 from bot.core.bot import BotCore
 from bot.core.messages import Attachment, Reply, Request
+from bot.core.stream import Throttle
 from bot.nudges.delivery import (
     Blocked,
     Limits,
@@ -179,6 +181,37 @@ async def send_parts(channel, reply: Reply, reference: discord.Message | None = 
         await channel.send(**kwargs)
 
 
+class Draft:
+    """A generated answer shown as it arrives: one message, edited at most once a second,
+    then replaced by the final reply with its sources and buttons."""
+
+    def __init__(self, send: Callable[..., Awaitable[discord.Message]]) -> None:
+        self.send = send
+        self.message: discord.Message | None = None
+        self.throttle = Throttle()
+
+    async def show(self, text: str) -> None:
+        if not text.strip() or not self.throttle.ready():
+            return
+        content = text[:1900] + " …"
+        with contextlib.suppress(discord.HTTPException):  # shown at the next update
+            if self.message is None:
+                self.message = await self.send(content=content, allowed_mentions=NO_PINGS)
+            else:
+                await self.message.edit(content=content)
+
+    async def finish(self, reply: Reply) -> bool:
+        """Put the final reply in place of the draft; False when nothing was streamed."""
+        if self.message is None:
+            return False
+        first, *rest = message_kwargs(reply)
+        await asyncio.sleep(self.throttle.wait())
+        await self.message.edit(**{k: v for k, v in first.items() if k != "files"})
+        for kwargs in rest:
+            await self.send(**kwargs)
+        return True
+
+
 class DiscordAdapter:
     name = "Discord"
 
@@ -274,11 +307,13 @@ class DiscordAdapter:
         """Defer at once, let the core decide, answer with follow-ups."""
         if not interaction.response.is_done():
             await interaction.response.defer(thinking=True)
-        req = self._request(interaction, text)
+        draft = Draft(partial(interaction.followup.send, wait=True))
+        req = replace(self._request(interaction, text), on_partial=draft.show)
         if attachments:
             req = replace(req, attachments=attachments)
         reply = await self.core.handle(req)
-        await self.followups(interaction, reply)
+        if not await draft.finish(reply):
+            await self.followups(interaction, reply)
 
     async def followups(self, interaction: discord.Interaction, reply: Reply) -> None:
         for kwargs in message_kwargs(reply):

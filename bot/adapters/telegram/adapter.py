@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import logging
 import os
 import re
@@ -44,6 +45,7 @@ from telegram.ext import (
 from bot.adapters.telegram.render import render
 from bot.core.bot import BotCore
 from bot.core.messages import Attachment, Reply, Request
+from bot.core.stream import Throttle
 from bot.nudges.delivery import (
     Blocked,
     Limits,
@@ -133,6 +135,51 @@ def reply_calls(  # type: ignore[no-untyped-def]
                 )
             )
     return calls
+
+
+class Draft:
+    """A generated answer shown as it arrives: one message, edited at most once a second
+    (Telegram's per-chat limit), then replaced by the final reply with its sources."""
+
+    def __init__(self, bot, chat_id: int, reply_to: int | None) -> None:  # type: ignore[no-untyped-def]
+        self.bot, self.chat_id, self.reply_to = bot, chat_id, reply_to
+        self.message_id: int | None = None
+        self.throttle = Throttle()
+
+    async def show(self, text: str) -> None:
+        if not text.strip() or not self.throttle.ready():
+            return
+        body = html.escape(text[:3500]) + " …"
+        with contextlib.suppress(TgRetryAfter, NetworkError, BadRequest):  # shown next time
+            if self.message_id is None:
+                sent = await self.bot.send_message(
+                    chat_id=self.chat_id, text=body, parse_mode=ParseMode.HTML,
+                    reply_to_message_id=self.reply_to,
+                )  # fmt: skip
+                self.message_id = sent.message_id
+            else:
+                await self.bot.edit_message_text(
+                    body,
+                    chat_id=self.chat_id,
+                    message_id=self.message_id,
+                    parse_mode=ParseMode.HTML,
+                )
+
+    async def finish(self, reply: Reply) -> bool:
+        """Put the final reply in place of the draft; False when nothing was streamed."""
+        if self.message_id is None:
+            return False
+        parts = render(reply)
+        await asyncio.sleep(self.throttle.wait())
+        with contextlib.suppress(BadRequest):  # "message is not modified": already final
+            await _retrying(2, lambda: self.bot.edit_message_text(
+                parts[0], chat_id=self.chat_id, message_id=self.message_id,
+                parse_mode=ParseMode.HTML, reply_markup=keyboard(reply) if len(parts) == 1 else None,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            ))  # fmt: skip
+        for call in reply_calls(self.bot, self.chat_id, reply)[1:]:
+            await _retrying(2, call)
+        return True
 
 
 async def send_reply(  # type: ignore[no-untyped-def]
@@ -334,8 +381,17 @@ class TelegramAdapter:
         text = self._addressed_text(update)
         if text is None:
             return
-        reply = await self.core.handle(await self._request(update, text))
-        await self._send(chat.id, reply, reply_to=None if private else msg.message_id)
+        reply_to = None if private else msg.message_id
+        draft = Draft(self.application.bot, chat.id, reply_to)
+        req = replace(await self._request(update, text), on_partial=draft.show)
+        reply = await self.core.handle(req)
+        try:
+            if await draft.finish(reply):
+                return
+        except (TgRetryAfter, NetworkError, BadRequest) as exc:
+            log.warning("could not finish a streamed answer in chat %s: %s", chat.id, exc)
+            return
+        await self._send(chat.id, reply, reply_to=reply_to)
 
     async def _upload(self, update: Update) -> None:
         """A document captioned /admin add: hand it to the core, which checks and stores it."""
