@@ -84,16 +84,19 @@ class FakeOpenAI:
             await resp.write(b"data: {not json\n\n")
             return resp
         pieces = [w + " " for w in s.text.split(" ")] if s.text else []
-        for i, piece in enumerate(pieces):
-            if s.stall_after is not None and i == s.stall_after:
-                await self._closing.wait()  # the connection stays open, nothing more comes
-                return resp
-            await asyncio.sleep(s.piece_delay)
-            chunk = {"choices": [{"index": 0, "delta": {"content": piece}}]}
-            await resp.write(f"data: {json.dumps(chunk)}\n\n".encode())
-        usage = {"prompt_tokens": s.prompt_tokens, "completion_tokens": s.completion_tokens}
-        await resp.write(f"data: {json.dumps({'choices': [], 'usage': usage})}\n\n".encode())
-        await resp.write(b"data: [DONE]\n\n")
+        try:
+            for i, piece in enumerate(pieces):
+                if s.stall_after is not None and i == s.stall_after:
+                    await self._closing.wait()  # the connection stays open, nothing more comes
+                    return resp
+                await asyncio.sleep(s.piece_delay)
+                chunk = {"choices": [{"index": 0, "delta": {"content": piece}}]}
+                await resp.write(f"data: {json.dumps(chunk)}\n\n".encode())
+            usage = {"prompt_tokens": s.prompt_tokens, "completion_tokens": s.completion_tokens}
+            await resp.write(f"data: {json.dumps({'choices': [], 'usage': usage})}\n\n".encode())
+            await resp.write(b"data: [DONE]\n\n")
+        except ConnectionResetError:  # the client gave up (a timeout): as a server, stop
+            pass
         return resp
 
     def _completion(self, s: Script) -> dict:
