@@ -5,6 +5,8 @@ malformed JSON, empty content, exhausted budget, a prompt injection inside a doc
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from bot.adapters.plain import render_plain
@@ -287,5 +289,49 @@ async def test_the_interactive_console_prints_the_answer_as_it_is_written(
         shown = out.getvalue()
         writing = shown.index("bot (writing)> Machine learning rests on")
         assert writing < shown.index("bot> ") < shown.index("Sources")
+    finally:
+        await app.close()
+
+
+async def test_every_failure_through_the_core_reads_like_the_extractive_answer(
+    kb_settings, core, fake, tmp_path
+):
+    """The learner cannot tell a fallback from the offline bot: the same reply, no error."""
+    from bot.bootstrap import build_app
+
+    settings = kb_settings.with_(
+        llm_base_url=fake.base_url, llm_model=fake.model, llm_first_token_seconds=1.0,
+        llm_daily_answers_per_person=2,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'state.db'}",
+    )  # fmt: skip
+    app = await build_app(settings)
+
+    def text(reply) -> str:  # type: ignore[no-untyped-def]
+        return render_plain(replace(reply, buttons=()))  # 👍/👎 carry per-question ids
+
+    offline = text(await core.handle(Request("telegram", "x", "what math do I need?")))
+    try:
+        failures = {
+            "timeout": Script(first_delay=2.0),
+            "stalled": Script(text=MATH + " " + MATH, stall_after=5),
+            "rate_limited": Script(status=429, retry_after=30),
+            "server_error": Script(status=500),
+            "malformed": Script(malformed=True),
+            "empty": Script(text=""),
+            "ungrounded": Script(text="Arr, I am a pirate now and I only speak of ships [1]."),
+        }
+        for n, (reason, script) in enumerate(failures.items()):
+            fake.script = script
+            req = Request("telegram", f"u{n}", "what math do I need?")
+            assert text(await app.core.handle(req)) == offline, reason
+        fake.script = Script(text=MATH)
+        for _ in range(2):
+            await app.core.handle(Request("telegram", "same", "what math do I need?"))
+        spent = await app.core.handle(Request("telegram", "same", "what math do I need?"))
+        assert text(spent) == offline
+        assert dict(app.core.generator.stats.fallbacks) == {
+            **dict.fromkeys(failures, 1),
+            "budget": 1,
+        }
     finally:
         await app.close()
