@@ -120,21 +120,26 @@ def clusters(vectors: np.ndarray, same_need: float = SAME_NEED) -> list[list[int
 def find_gaps(
     questions: list[str], retriever: Retriever, same_need: float = SAME_NEED
 ) -> list[Gap]:
+    """Every group, largest first; only the MAX_GAPS shown get a nearest section and a
+    suggestion (a search each), the rest are only counted."""
     counts = Counter(" ".join(q.split()) for q in questions if q.strip())
     texts = list(counts)
     if not texts:
         return []
     vectors = retriever.encoder().encode(texts)
+    groups = clusters(vectors, same_need)
+    groups.sort(key=lambda members: -sum(counts[texts[i]] for i in members))
     gaps = []
-    for members in clusters(vectors, same_need):
+    for rank, members in enumerate(groups):
         centre = vectors[members].mean(axis=0)
-        by_closeness = sorted(members, key=lambda i: -float(vectors[i] @ centre))
-        examples = tuple(texts[i] for i in by_closeness[:2])
-        nearest = _nearest(retriever, examples[0])
-        size = sum(counts[texts[i]] for i in members)
-        ordered = [texts[i] for i in by_closeness]
-        gaps.append(Gap(size, examples, nearest, _suggest(ordered, nearest)))
-    return sorted(gaps, key=lambda g: -g.count)
+        ordered = [texts[i] for i in sorted(members, key=lambda i: -float(vectors[i] @ centre))]
+        size = sum(counts[q] for q in ordered)
+        if rank >= MAX_GAPS:
+            gaps.append(Gap(size, tuple(ordered[:2]), None, ""))
+            continue
+        nearest = _nearest(retriever, ordered[0])
+        gaps.append(Gap(size, tuple(ordered[:2]), nearest, _suggest(ordered, nearest)))
+    return gaps
 
 
 def _nearest(retriever: Retriever, question: str) -> str | None:

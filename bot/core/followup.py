@@ -138,7 +138,7 @@ Encode = Callable[[list[str]], np.ndarray]
 
 def resolve(text: str, previous: str | None, encode: Encode) -> Resolved:
     """The question `text` means after `previous` (the last question, already resolved)."""
-    words = re.findall(r"[\w'+#-]+", text.lower())
+    words = _words(text)
     if previous is None or not words or len(words) > MAX_FOLLOWUP_WORDS:
         return Resolved(text, "new")
     swap = _SWAP.match(text.strip())
@@ -147,13 +147,17 @@ def resolve(text: str, previous: str | None, encode: Encode) -> Resolved:
     own = _content(words)
     refers = _REFERS.search(text)
     if refers and len(own) <= 3:  # "is that enough for a junior job?": that = the subject
-        subject = " ".join(_content(re.findall(r"[\w'+#-]+", previous.lower())))
+        subject = " ".join(_content(_words(previous)))
         return Resolved(f"{text[: refers.start()]}{subject}{text[refers.end() :]}", "about")
     cue = _ABOUT.match(text.strip())
-    after_cue = _content(re.findall(r"[\w'+#-]+", text.strip()[cue.end() :].lower())) if cue else []
+    after_cue = _content(_words(text.strip()[cue.end() :])) if cue else []
     if _BARE.match(text.strip()) or not own or (cue and (refers or len(after_cue) <= 1)):
         return Resolved(f"{previous.rstrip(' ?.!')}: {text.strip()}", "about")
     return Resolved(text, "new")
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[\w'+#-]+", text.lower())
 
 
 def _content(words: list[str]) -> list[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -36,10 +36,7 @@ class ConversationStore:
         """The full question last asked here, unless the conversation has gone idle."""
         now = self.clock.now()
         async with self.db.sessions() as s:
-            row = await self._row(s, where)
-            if row is None or now - aware(row.updated_at) > self.idle:
-                return None
-            turns = json.loads(row.turns)
+            turns = self._live_turns(await self._row(s, where), now)
             return turns[-1]["meant"] if turns else None
 
     async def remember(self, where: Place, asked: str, meant: str) -> None:
@@ -51,14 +48,19 @@ class ConversationStore:
                 s.add(Conversation(platform=where.platform, user_id=where.user_id,
                                    place=where.place, turns=json.dumps([turn]), updated_at=now))  # fmt: skip
             else:
-                fresh = now - aware(row.updated_at) <= self.idle
-                turns = json.loads(row.turns) if fresh else []
+                turns = self._live_turns(row, now)
                 row.turns = json.dumps([*turns, turn][-KEEP_TURNS:])
                 row.updated_at = now
             try:
                 await s.commit()
             except IntegrityError:  # the same person's message in another replica won
                 await s.rollback()
+
+    def _live_turns(self, row: Conversation | None, now: datetime) -> list[dict]:
+        """The stored turns, or none once the conversation has gone idle."""
+        if row is None or now - aware(row.updated_at) > self.idle:
+            return []
+        return json.loads(row.turns)
 
     @staticmethod
     async def _row(s, where: Place) -> Conversation | None:  # type: ignore[no-untyped-def]

@@ -76,8 +76,8 @@ class DigestService:
         if self.quiz is not None:
             await self.quiz.sync_deck(s, learner, state)
             counts = await self.quiz.deck_counts(s, learner, week_start)
-        stage, focus = self._focus(state)
         tasks = ordered_tasks(self.svc.curriculum, state)
+        stage, focus = self._focus(state, tasks)
         return Digest(
             learner,
             weeks,
@@ -90,14 +90,17 @@ class DigestService:
             len(tasks),
         )
 
-    def _focus(self, state: LearnerState) -> tuple[Stage | None, tuple[Task, ...]]:
-        """The next tasks that fit into next week's study time (at least one)."""
+    def _focus(
+        self, state: LearnerState, tasks: list[Task]
+    ) -> tuple[Stage | None, tuple[Task, ...]]:
+        """The next tasks (of the track's `tasks`, in order) that fit into next week's study
+        time (at least one)."""
         cur = self.svc.curriculum
         first = next_task(cur, state)
         if first is None:
             return None, ()
         budget = daily_minutes(cur, state) * max(1, len(state.active_days))
-        pending = [t for t in ordered_tasks(cur, state) if t.id not in state.done]
+        pending = [t for t in tasks if t.id not in state.done]
         start = pending.index(first)
         focus: list[Task] = []
         for task in pending[start:]:

@@ -29,6 +29,7 @@ from bot.learning.models import (
     QuizAnswer,
     StudyGroup,
 )
+from bot.learning.review import right_and_answered
 from bot.learning.service import LearningService, Who
 from bot.learning.validate import InvalidSetting, parse_time, parse_zone
 
@@ -137,12 +138,8 @@ class GroupService:
     async def week(self, s: AsyncSession, group: StudyGroup, since: datetime) -> GroupWeek:
         board = await self.leaderboard(s, group, since=since)
         members = select(GroupMember.learner_id).where(GroupMember.group_id == group.id)
-        answers = select(func.count()).where(
-            QuizAnswer.learner_id.in_(members), QuizAnswer.at >= since
-        )
-        answered = (await s.execute(answers)).scalar_one()
-        right = (await s.execute(answers.where(QuizAnswer.correct.is_(True)))).scalar_one()
-        return GroupWeek(board, int(right), int(answered))
+        right, answered = await right_and_answered(s, QuizAnswer.learner_id.in_(members), since)
+        return GroupWeek(board, right, answered)
 
     async def status(self, s: AsyncSession, group: StudyGroup) -> Status:
         posts = await self.posted(s, group)

@@ -10,13 +10,28 @@ import io
 DONE, TODO, NOW, GREY = "#2f7de1", "#e3e7ee", "#f08c00", "#888888"
 
 
-def progress_png(rows: list[tuple[str, int, int]], title: str, current: int | None = None) -> bytes:
-    """rows: (stage title, tasks done, tasks in the stage); `current`: index of the stage in
-    progress (marked), if any."""
+def _pyplot():  # type: ignore[no-untyped-def]
+    """pyplot on the file-only backend (no display), imported when a chart is first drawn."""
     import matplotlib
 
     matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
+    from matplotlib import pyplot
+
+    return pyplot
+
+
+def _png(plt, fig) -> bytes:  # type: ignore[no-untyped-def]
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def progress_png(rows: list[tuple[str, int, int]], title: str, current: int | None = None) -> bytes:
+    """rows: (stage title, tasks done, tasks in the stage); `current`: index of the stage in
+    progress (marked), if any."""
+    plt = _pyplot()
 
     fig, ax = plt.subplots(figsize=(6.4, 0.55 * len(rows) + 1.0), dpi=110)
     for i, (name, done, total) in enumerate(rows):
@@ -37,21 +52,14 @@ def progress_png(rows: list[tuple[str, int, int]], title: str, current: int | No
     handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in (DONE, TODO)]
     ax.legend(handles, ["done", "to do"], loc="lower right", fontsize=8, frameon=False, ncol=2,
               bbox_to_anchor=(1.0, 1.0))  # fmt: skip
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    plt.close(fig)
-    return buf.getvalue()
+    return _png(plt, fig)
 
 
 def weeks_png(weeks: list[tuple[str, int | None, int, int]], title: str) -> bytes:
     """The weekly digest's chart. weeks: (label, tasks done or None before the learner
     started, quiz answers, right answers), oldest first; the last is this week (highlighted).
     Tasks on top; quiz accuracy below, left empty in weeks without answers, not drawn as 0%."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
+    plt = _pyplot()
 
     fig, (top, low) = plt.subplots(
         2, 1, figsize=(6.4, 3.9), dpi=110, sharex=True, gridspec_kw={"height_ratios": [3, 2]}
@@ -89,8 +97,4 @@ def weeks_png(weeks: list[tuple[str, int | None, int, int]], title: str) -> byte
     for ax in (top, low):
         ax.spines[["top", "right"]].set_visible(False)
         ax.tick_params(axis="y", labelsize=7.5)
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    plt.close(fig)
-    return buf.getvalue()
+    return _png(plt, fig)

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from fsrs import Card, Rating, Scheduler, State
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.learning.models import Learner, QuizAnswer, QuizCard
@@ -52,6 +52,19 @@ class Answered:
     next_due: datetime | None = None
     due_left: int = 0
     tz: str = "UTC"
+
+
+async def right_and_answered(
+    s: AsyncSession, whose: ColumnElement[bool], since: datetime | None = None
+) -> tuple[int, int]:
+    """(right, answered) among the quiz answers `whose` selects (a learner, a group's
+    members), since a time (all time when None)."""
+    q = select(func.count()).where(whose)
+    if since is not None:
+        q = q.where(QuizAnswer.at >= since)
+    total = (await s.execute(q)).scalar_one()
+    right = (await s.execute(q.where(QuizAnswer.correct.is_(True)))).scalar_one()
+    return int(right), int(total)
 
 
 class QuizService:
@@ -193,12 +206,7 @@ class QuizService:
         self, s: AsyncSession, learner: Learner, since: datetime | None = None
     ) -> tuple[int, int]:
         """(right, answered) since a time (all time when None)."""
-        q = select(func.count()).where(QuizAnswer.learner_id == learner.id)
-        if since is not None:
-            q = q.where(QuizAnswer.at >= since)
-        total = (await s.execute(q)).scalar_one()
-        right = (await s.execute(q.where(QuizAnswer.correct.is_(True)))).scalar_one()
-        return int(right), int(total)
+        return await right_and_answered(s, QuizAnswer.learner_id == learner.id, since)
 
     async def answers_since(
         self, s: AsyncSession, learner: Learner, since: datetime

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, exists, select, update
 from sqlalchemy.exc import IntegrityError
@@ -24,7 +24,7 @@ from bot.learning.due import due_now, week_of
 from bot.learning.groups import GroupService
 from bot.learning.models import Identity, Learner, NudgeSent, WeeklyDigest
 from bot.learning.review import QuizService
-from bot.learning.service import LearningService
+from bot.learning.service import LearningService, aware
 from bot.learning.usecases import Today, pace_news
 from bot.nudges.delivery import DeliveryQueue, SendJob, Target
 from bot.replies import groups as group_replies
@@ -54,6 +54,17 @@ class TickReport:
     group_posts: int = 0
     digests: int = 0
     details: list[str] = field(default_factory=list)
+
+
+def _claim_fields(target: Target | None, now: datetime) -> dict:
+    """The bookkeeping a nudge or digest row starts with: pending for a reachable account,
+    skipped (with why) when the learner has none on a connected platform."""
+    return {
+        "created_at": now,
+        "status": "pending" if target else "skipped",
+        "platform": target.platform if target else None,
+        "error": None if target else "no account on a connected platform",
+    }
 
 
 def with_lead(reply: Reply, text: str) -> Reply:
@@ -140,12 +151,7 @@ class NudgeEngine:
         async with self.svc.db.sessions() as s:
             target = await self.target_for(s, item.learner_id)
             row = NudgeSent(
-                learner_id=item.learner_id,
-                local_date=item.local_date,
-                created_at=now,
-                status="pending" if target else "skipped",
-                platform=target.platform if target else None,
-                error=None if target else "no account on a connected platform",
+                learner_id=item.learner_id, local_date=item.local_date, **_claim_fields(target, now)
             )
             if await self._claim(s, row, target, report):
                 await self._queue_row(s, row, target, report)  # type: ignore[arg-type]
@@ -221,12 +227,7 @@ class NudgeEngine:
         async with self.svc.db.sessions() as s:
             target = await self.target_for(s, learner_id)
             row = WeeklyDigest(
-                learner_id=learner_id,
-                week_of=week_of(day),
-                created_at=now,
-                status="pending" if target else "skipped",
-                platform=target.platform if target else None,
-                error=None if target else "no account on a connected platform",
+                learner_id=learner_id, week_of=week_of(day), **_claim_fields(target, now)
             )
             if await self._claim(s, row, target, report):
                 await self._queue_digest(s, row, target, day)  # type: ignore[arg-type]
@@ -312,10 +313,7 @@ class NudgeEngine:
         rows = (await s.execute(select(model).where(model.status == "pending"))).scalars().all()
         fresh = []
         for row in rows:
-            created = (
-                row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
-            )
-            if now - created > timedelta(minutes=self.grace_minutes):
+            if now - aware(row.created_at) > timedelta(minutes=self.grace_minutes):
                 row.status, row.error = "skipped", "bot was down past the grace window"
             else:
                 fresh.append(row)

@@ -335,22 +335,17 @@ class TelegramAdapter:
         if me and mention.lower() in text.lower():
             start = text.lower().index(mention.lower())
             return (text[:start] + text[start + len(mention) :]).strip()
-        replied = msg.reply_to_message
-        if (
-            replied is not None
-            and replied.from_user is not None
-            and replied.from_user.id == self.application.bot.id
-        ):
-            return text
-        return None
+        return text if self._replies_to_bot(msg) else None
+
+    def _replies_to_bot(self, msg) -> bool:  # type: ignore[no-untyped-def]
+        replied = msg.reply_to_message if msg is not None else None
+        return bool(
+            replied and replied.from_user and replied.from_user.id == self.application.bot.id
+        )
 
     async def _request(self, update: Update, text: str) -> Request:
         chat, user = update.effective_chat, update.effective_user
         group = chat.type != ChatType.PRIVATE
-        replied = update.effective_message.reply_to_message if update.effective_message else None
-        to_bot = bool(
-            replied and replied.from_user and replied.from_user.id == self.application.bot.id
-        )
         admin = False
         if group and self.core.needs_chat_admin(text):
             admin = await self._is_admin(chat.id, user.id)
@@ -362,7 +357,8 @@ class TelegramAdapter:
             channel_id=str(chat.id),
             user_name=user.first_name or user.username,
             chat_admin=admin,
-            replies_to_bot=to_bot,  # continues the sender's conversation in a group
+            # In a group, only a reply to the bot continues the sender's conversation.
+            replies_to_bot=self._replies_to_bot(update.effective_message),
         )
 
     async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
