@@ -68,12 +68,12 @@ async def run(data_dir: Path, rounds: int) -> None:
             extractive.append((time.perf_counter() - t0) * 1000)
             fake.script = Script(text=ANSWER, first_delay=model_ms / 1000)
             t0 = time.perf_counter()
-            await gen.respond(q, f"bench:{i}", [])
+            await gen.respond(q, ("bench", str(i)), [])
             generated.append((time.perf_counter() - t0) * 1000)
         for i in range(max(3, rounds // 5)):
             fake.script = Script(text=ANSWER, first_delay=3.0)  # never starts within 1 s
             t0 = time.perf_counter()
-            await gen.respond(QUESTIONS[i % len(QUESTIONS)], f"slow:{i}", [])
+            await gen.respond(QUESTIONS[i % len(QUESTIONS)], ("slow", str(i)), [])
             fallback.append((time.perf_counter() - t0) * 1000)
         await client.close()
     finally:

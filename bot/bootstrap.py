@@ -20,6 +20,7 @@ from bot.learning.curriculum import Curriculum, SectionRef, load_curriculum_leni
 from bot.learning.db import Database, open_database
 from bot.learning.digest import DigestService
 from bot.learning.groups import GroupService
+from bot.learning.llm_usage import DbUsage
 from bot.learning.quizbank import BankSource
 from bot.learning.retention import Housekeeping
 from bot.learning.review import QuizService
@@ -99,8 +100,11 @@ def build_nudges(
     return groups, queue, NudgeEngine(learning, queue, grace_hours, groups, quiz, digests)
 
 
-def build_generator(settings: Settings, answerer: Answerer, clock: Clock) -> Generator | None:
-    """Generated answers when an OpenAI-compatible endpoint is configured, else None."""
+def build_generator(
+    settings: Settings, answerer: Answerer, clock: Clock, db: Database | None = None
+) -> Generator | None:
+    """Generated answers when an OpenAI-compatible endpoint is configured, else None. With a
+    database, the daily budgets are counted there (so a restart does not reset them)."""
     if not settings.uses_llm:
         return None
     client = ChatClient(
@@ -112,7 +116,8 @@ def build_generator(settings: Settings, answerer: Answerer, clock: Clock) -> Gen
         )
     )
     budgets = Budgets(settings.llm_daily_answers_per_person, settings.llm_daily_tokens)
-    return Generator(answerer, client, budgets, clock.now)
+    usage = DbUsage(db) if db is not None else None
+    return Generator(answerer, client, budgets, clock.now, usage)
 
 
 async def build_app(
@@ -144,7 +149,7 @@ async def build_app(
     hooks = AdminHooks(learning)
     answerer = Answerer(retriever, max_chars=settings.answer_max_chars)
     talks = ConversationStore(db, learning.clock, settings.conversation_idle_minutes)
-    generator = build_generator(settings, answerer, learning.clock)
+    generator = build_generator(settings, answerer, learning.clock, db)
     core = BotCore(settings, answerer, learning, hooks.refused, hooks.question, talks, generator)
     register_learning_commands(core.registry, learning, groups)
     register_group_commands(core.registry, groups)

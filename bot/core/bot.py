@@ -203,20 +203,25 @@ class BotCore:
         if kind is not None:
             return self._smalltalk(kind)
         question = language.english_part(question)
+        who = (req.platform, req.user_id)
+        asked = None  # the learner's own words, when they wrote in another language
         lang = language.detect_non_english(question)
         if lang is not None:
-            return self._not_english(lang)
-        meant = await self._follow_up(req, question)
+            english = await self.generator.to_english(question, who) if self.generator else None
+            if english is None:
+                return self._not_english(lang)
+            asked, question = question, english
+        meant, earlier = await self._follow_up(req, question)
         if self.generator is not None:
-            who = f"{req.platform}:{req.user_id}"
-            earlier = [meant.previous] if meant.previous else []
-            answer = await self.generator.respond(meant.question, who, earlier, req.on_partial)
+            answer = await self.generator.respond(
+                meant.question, who, earlier, req.on_partial, asked
+            )
         else:
             answer = self.answerer.respond(meant.question)
         ANSWERS.labels(answered=str(answer.answered).lower()).inc()
         ANSWER_LATENCY.observe(answer.took_ms / 1000)
         reply = answer_reply(answer)
-        if meant.kind == "swap":  # say how the short follow-up was read
+        if meant.kind == "swap" or asked is not None:  # say how the question was read
             reply = replace(reply, blocks=(Paragraph(f"↪ {meant.question}"), *reply.blocks))
         if answer.debug.get("route") == "learning_order":
             reply = await self._point_at_today(req, reply)
@@ -224,19 +229,23 @@ class BotCore:
             reply = await self.on_question(req, meant.question, reply)
         return reply
 
-    async def _follow_up(self, req: Request, question: str) -> Resolved:
-        """The full question a follow-up means. In a DM (and the console) each message
-        continues the conversation; in a group only a reply to the bot's message does."""
+    async def _follow_up(self, req: Request, question: str) -> tuple[Resolved, list[str]]:
+        """The full question a follow-up means, and the conversation's earlier questions
+        (for the model). In a DM (and the console) each message continues the
+        conversation; in a group only a reply to the bot's message does."""
         if self.conversations is None:
-            return Resolved(question, "new")
+            return Resolved(question, "new"), []
         place = "dm" if req.where == "dm" else (req.channel_id or "group")
         where = Place(req.platform, req.user_id, place)
-        previous = None
+        earlier: list[str] = []
         if req.where == "dm" or req.replies_to_bot:
-            previous = await self.conversations.last_meant(where)
+            earlier = await self.conversations.recent_meant(where)
+        previous = earlier[-1] if earlier else None
         meant = resolve(question, previous, self.answerer.encode)
         await self.conversations.remember(where, question, meant.question)
-        return replace(meant, previous=previous)
+        if meant.kind == "new":
+            earlier = []  # a fresh question: the earlier ones would only mislead the model
+        return replace(meant, previous=previous), earlier
 
     def _not_english(self, lang: str) -> Reply:
         """Said in the learner's language; not a content gap, so not logged as one."""

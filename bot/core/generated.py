@@ -12,9 +12,10 @@ import time
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from bot.core.answers import TOP_CHUNKS, Answer, Answerer, AnswerLine, Citation, SourceUsed
+from bot.learning.llm_usage import Account, MemoryUsage, UsageBook
 from bot.llm import prompt
 from bot.llm.client import ChatClient, LLMFailure, Usage
 from bot.llm.grounding import check
@@ -53,64 +54,121 @@ class Generator:
         client: ChatClient,
         budgets: Budgets | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        usage: UsageBook | None = None,
     ) -> None:
         self.answerer = answerer
         self.client = client
         self.budgets = budgets or Budgets()
         self.clock = clock
         self.stats = LLMStats()
-        self._per_person: Counter = Counter()
-        self._tokens_today: Counter = Counter()
+        self.usage = usage or MemoryUsage()  # the database's, when the bot has one
 
     async def respond(
-        self, question: str, who: str, turns: list[str], on_text: OnText | None = None
+        self,
+        question: str,
+        who: Account,
+        turns: list[str],
+        on_text: OnText | None = None,
+        asked: str | None = None,
     ) -> Answer:
+        """`asked`: the learner's own words when they wrote in another language and
+        `question` is its English reading. The answer is then written and checked in
+        English and translated; a failed translation leaves the checked English answer."""
         extractive = self.answerer.respond(question)
         if not extractive.answered:
             return extractive  # the roadmap does not cover it: the honest refusal stays
-        day = self.clock().date().isoformat()
-        if (
-            self._per_person[(day, who)] >= self.budgets.answers_per_person
-            or self._tokens_today[day] >= self.budgets.tokens_per_day
-        ):
+        day = self._day()
+        if await self._spent(day, who):
             return self._fallback(extractive, "budget")
         res = self.answerer.retriever.search(question, k=TOP_CHUNKS)
-        snap = res.snapshot
-        chunks = [snap.chunks[h.chunk] for h in res.hits]
+        chunks = [res.snapshot.chunks[h.chunk] for h in res.hits]
         passages = [
             (n, section_label(c.title, c.section), prompt.without_instructions(c.text))
             for n, c in enumerate(chunks, 1)
         ]
         t0 = time.perf_counter()
-        usage = Usage()
+        shown = on_text if asked is None else None  # not the English draft of a translation
         try:
-            text = ""
-            async for piece in self.client.stream(
-                prompt.messages(question, passages, turns), usage
-            ):
-                text += piece
-                if on_text is not None:
-                    await on_text(text)
+            text = await self._complete(prompt.messages(question, passages, turns), day, who, shown)
         except LLMFailure as failure:
             return self._fallback(extractive, failure.reason)
-        finally:
-            spent = usage.total or len("".join(usage.chunks)) // 4
-            self._tokens_today[day] += spent
-            self.stats.tokens += spent
-            LLM_TOKENS.inc(spent)
         checked = check(text, {n: t for n, _, t in passages}, self.answerer.encode)
         if not checked.grounded:
             return self._fallback(extractive, "ungrounded")
-        self._per_person[(day, who)] += 1
+        lines, translated = checked.lines, None
+        if asked is not None:
+            translated = await self._translated(checked.lines, asked, day, who, on_text)
+            lines = translated or lines
+        await self.usage.add(day, who, 1, 0)
         self.stats.generated += 1
         self.stats.latencies_ms.append((time.perf_counter() - t0) * 1000)
         LLM_ANSWERS.labels(outcome="generated", reason="").inc()
-        return _as_answer(question, checked.lines, chunks, extractive, checked)
+        answer = _as_answer(question, lines, chunks, extractive, checked)
+        if asked is not None:
+            answer.debug["translated"] = translated is not None
+        return answer
+
+    async def to_english(self, text: str, who: Account) -> str | None:
+        """A question written in another language, read in English; None when the budget
+        is spent or the model fails (counted as a fallback like any other)."""
+        day = self._day()
+        if await self._spent(day, who):
+            self._count_fallback("budget")
+            return None
+        try:
+            english = await self._complete(prompt.to_english(text), day, who, None)
+        except LLMFailure as failure:
+            self._count_fallback(failure.reason)
+            return None
+        line = " ".join(english.split())
+        return line[:500] or None
+
+    async def _translated(
+        self, lines: list[tuple[str, int]], asked: str, day: date, who: Account, on_text
+    ) -> list[tuple[str, int]] | None:  # type: ignore[no-untyped-def]
+        """The checked lines in the learner's language, each still citing its passage; None
+        when the model fails or the citations do not come back one for one, in order."""
+        try:
+            text = await self._complete(prompt.translate(lines, asked), day, who, on_text)
+        except LLMFailure:
+            return None
+        back = prompt.cited_lines(text)
+        if back is None or [n for _, n in back] != [n for _, n in lines]:
+            return None
+        return back
+
+    async def _complete(self, messages: list[dict], day: date, who: Account, on_text) -> str:  # type: ignore[no-untyped-def]
+        """The model's whole text (streamed to on_text); its tokens are counted even when
+        it fails part way."""
+        usage = Usage()
+        text = ""
+        try:
+            async for piece in self.client.stream(messages, usage):
+                text += piece
+                if on_text is not None:
+                    await on_text(text)
+        finally:
+            spent = usage.total or len("".join(usage.chunks)) // 4
+            self.stats.tokens += spent
+            LLM_TOKENS.inc(spent)
+            if spent:
+                await self.usage.add(day, who, 0, spent)
+        return text
+
+    def _day(self) -> date:
+        return self.clock().astimezone(UTC).date()
+
+    async def _spent(self, day: date, who: Account) -> bool:
+        answers, tokens = await self.usage.spent(day, who)
+        return answers >= self.budgets.answers_per_person or tokens >= self.budgets.tokens_per_day
 
     def _fallback(self, extractive: Answer, reason: str) -> Answer:
+        self._count_fallback(reason)
+        return replace(extractive, debug={**extractive.debug, "llm_fallback": reason})
+
+    def _count_fallback(self, reason: str) -> None:
         self.stats.fallbacks[reason] += 1
         LLM_ANSWERS.labels(outcome="fallback", reason=reason).inc()
-        return replace(extractive, debug={**extractive.debug, "llm_fallback": reason})
 
 
 def _as_answer(question, lines, chunks, extractive: Answer, checked) -> Answer:  # type: ignore[no-untyped-def]

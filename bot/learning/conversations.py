@@ -32,12 +32,12 @@ class ConversationStore:
         self.clock = clock
         self.idle = timedelta(minutes=idle_minutes)
 
-    async def last_meant(self, where: Place) -> str | None:
-        """The full question last asked here, unless the conversation has gone idle."""
+    async def recent_meant(self, where: Place) -> list[str]:
+        """The full questions last asked here, oldest first; none once the conversation
+        has gone idle."""
         now = self.clock.now()
         async with self.db.sessions() as s:
-            turns = self._live_turns(await self._row(s, where), now)
-            return turns[-1]["meant"] if turns else None
+            return [t["meant"] for t in self._live_turns(await self._row(s, where), now)]
 
     async def remember(self, where: Place, asked: str, meant: str) -> None:
         turn = {"asked": asked[:500], "meant": meant[:500]}

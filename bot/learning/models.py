@@ -296,3 +296,20 @@ class Conversation(Base):
         UniqueConstraint("platform", "user_id", "place", name="uq_conversation_place"),
         {"info": {"account": ("platform", "user_id")}},
     )
+
+
+class LLMUsage(Base):
+    """What the model has cost today, so a restart or another replica does not hand out a
+    fresh budget: generated answers and tokens per person and UTC day, plus one bot-wide
+    row (platform and user_id empty) for the global token budget. A person's rows go with
+    /forget; the bot-wide row names no one."""
+
+    __tablename__ = "llm_usage"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    answers: Mapped[int] = mapped_column(Integer, default=0)
+    tokens: Mapped[int] = mapped_column(BigInteger, default=0)
+
+    __table_args__ = ({"info": {"account": ("platform", "user_id")}},)

@@ -1,6 +1,7 @@
 """How long the bot keeps what it only needs for a while: the question log (for admins'
 statistics and 👍/👎), the processed-event digests (for exactly-once handling of
-redelivered platform events) and idle conversations. Purged once a day by the scheduler."""
+redelivered platform events), idle conversations and the model budget's past days. Purged
+once a day by the scheduler."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from sqlalchemy import delete
 
 from bot.learning.clock import Clock
 from bot.learning.db import Database
-from bot.learning.models import Conversation, ProcessedEvent, QuestionLog
+from bot.learning.models import Conversation, LLMUsage, ProcessedEvent, QuestionLog
 
 # Platforms redeliver within a day (Telegram keeps updates 24 h); a week covers late taps.
 EVENT_DAYS = 7
@@ -46,6 +47,8 @@ class Housekeeping:
             )
             idle = now - timedelta(minutes=self.conversation_idle_minutes)
             talks = await s.execute(delete(Conversation).where(Conversation.updated_at < idle))
+            yesterday = (now - timedelta(days=1)).date()  # budgets are per UTC day
+            await s.execute(delete(LLMUsage).where(LLMUsage.day < yesterday))
             await s.commit()
         purged = Purged(questions.rowcount or 0, events.rowcount or 0, talks.rowcount or 0)
         if purged.questions or purged.events:

@@ -1,6 +1,6 @@
 """A fake OpenAI-compatible server (aiohttp on 127.0.0.1): /v1/models and
 /v1/chat/completions, streamed as server-sent events or not, like OpenAI, Ollama and vLLM
-answer them. A test sets `script` to say what the next completion does: its text, a slow
+answer them. A test sets `script` (or queues several in `queue`) to say what the next completion does: its text, a slow
 first token, a stall in the middle, an HTTP error (429 with Retry-After, 500), malformed
 JSON or empty content. Every request body is kept in `requests`."""
 
@@ -31,6 +31,7 @@ class FakeOpenAI:
     def __init__(self, model: str = "fake-model") -> None:
         self.model = model
         self.script = Script()
+        self.queue: list[Script] = []  # the next completions, in order; then `script` again
         self.requests: list[dict] = []
         self._runner: web.AppRunner | None = None
         self._closing = asyncio.Event()  # a stalled stream ends when the server stops
@@ -66,7 +67,7 @@ class FakeOpenAI:
     async def _chat(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()
         self.requests.append(body)
-        s = self.script
+        s = self.queue.pop(0) if self.queue else self.script
         if body.get("model") != self.model:
             return web.json_response({"error": {"message": "model not found"}}, status=404)
         if s.status != 200:

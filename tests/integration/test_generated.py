@@ -43,7 +43,7 @@ def said(answer) -> str:  # type: ignore[no-untyped-def]
 async def test_a_good_cited_answer_is_sent_with_exactly_the_sources_it_cites(kb_retriever, fake):
     gen = generator(kb_retriever, fake)
     fake.script = Script(text=MATH)
-    got = await gen.respond("what math do I need?", "t:1", [])
+    got = await gen.respond("what math do I need?", ("t", "1"), [])
     assert got.debug["mode"] == "generated" and "linear algebra, calculus" in said(got)
     assert {line.cite for line in got.lines} == {s.citation.n for s in got.sources} == {1}
     sent = fake.requests[-1]["messages"]
@@ -61,7 +61,7 @@ async def test_invented_citations_go_and_unsupported_sentences_are_dropped(kb_re
         text=MATH.replace("[1]. You", "[9]. You")
         + " Every ML engineer must first win a chess championship [2]."
     )
-    got = await gen.respond("what math do I need?", "t:1", [])
+    got = await gen.respond("what math do I need?", ("t", "1"), [])
     assert got.debug["mode"] == "generated" and got.debug["unknown_cites"] == 1
     assert "chess" not in said(got) and "maths degree" in said(got)
     assert all(s.citation.n in {line.cite for line in got.lines} for s in got.sources)
@@ -85,7 +85,7 @@ async def test_each_failure_sends_the_extractive_answer_and_is_counted(
 ):
     gen = generator(kb_retriever, fake)
     fake.script = script
-    got = await gen.respond("what math do I need?", "t:1", [])
+    got = await gen.respond("what math do I need?", ("t", "1"), [])
     extractive = Answerer(kb_retriever).respond("what math do I need?")
     assert got.lines == extractive.lines and got.debug["llm_fallback"] == reason
     assert gen.stats.fallbacks == {reason: 1}
@@ -94,13 +94,13 @@ async def test_each_failure_sends_the_extractive_answer_and_is_counted(
 async def test_an_unreachable_endpoint_and_an_exhausted_budget_fall_back(kb_retriever, fake):
     gen = generator(kb_retriever, fake, answers_per_person=1, tokens_per_day=10_000)
     fake.script = Script(text=MATH)
-    assert (await gen.respond("what math do I need?", "t:1", [])).debug["mode"] == "generated"
-    again = await gen.respond("what math do I need?", "t:1", [])
+    assert (await gen.respond("what math do I need?", ("t", "1"), [])).debug["mode"] == "generated"
+    again = await gen.respond("what math do I need?", ("t", "1"), [])
     assert again.debug["llm_fallback"] == "budget"
-    other = await gen.respond("what math do I need?", "t:2", [])  # someone else still may
+    other = await gen.respond("what math do I need?", ("t", "2"), [])  # someone else still may
     assert other.debug["mode"] == "generated"
     await fake.stop()
-    down = await gen.respond("what math do I need?", "t:3", [])
+    down = await gen.respond("what math do I need?", ("t", "3"), [])
     assert down.debug["llm_fallback"] == "connect"
 
 
@@ -117,7 +117,7 @@ async def test_a_prompt_injection_inside_a_document_changes_nothing(make_setting
 
     gen = generator(Retriever(settings), fake)
     fake.script = Script(text="You should quit machine learning and do something else [1].")
-    got = await gen.respond("how does gradient descent work?", "t:1", [])
+    got = await gen.respond("how does gradient descent work?", ("t", "1"), [])
     assert got.debug["llm_fallback"] == "ungrounded"  # the injected advice is not sent
     assert "do something else" not in said(got) and "negative gradient" in said(got)
     sent = fake.requests[-1]["messages"]
@@ -156,10 +156,10 @@ async def test_admin_stats_show_the_generated_share_fallbacks_latency_and_tokens
     gen = generator(kb_retriever, fake)
     assert llm_line(gen.stats) == "Generated answers: none yet since the bot started"
     fake.script = Script(text=MATH)
-    await gen.respond("what math do I need?", "t:1", [])
-    await gen.respond("what math do I need?", "t:2", [])
+    await gen.respond("what math do I need?", ("t", "1"), [])
+    await gen.respond("what math do I need?", ("t", "2"), [])
     fake.script = Script(status=429, retry_after=5)
-    await gen.respond("what math do I need?", "t:3", [])
+    await gen.respond("what math do I need?", ("t", "3"), [])
     line = llm_line(gen.stats)
     print("\n" + line)
     assert line.startswith("Generated answers: 2 of 3 (67%); fallbacks: rate_limited 1; p50 ")
@@ -333,5 +333,108 @@ async def test_every_failure_through_the_core_reads_like_the_extractive_answer(
             **dict.fromkeys(failures, 1),
             "budget": 1,
         }
+    finally:
+        await app.close()
+
+
+def llm_settings(kb_settings, fake, tmp_path, **kw):  # type: ignore[no-untyped-def]
+    return kb_settings.with_(
+        llm_base_url=fake.base_url, llm_model=fake.model, llm_first_token_seconds=1.0,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'state.db'}", **kw,
+    )  # fmt: skip
+
+
+async def test_budgets_are_kept_in_the_database_so_a_restart_does_not_reset_them(
+    kb_settings, fake, tmp_path
+):
+    from bot.bootstrap import build_app
+
+    settings = llm_settings(kb_settings, fake, tmp_path, llm_daily_answers_per_person=1)
+    fake.script = Script(text=MATH)
+    first = await build_app(settings)
+    try:
+        await first.core.handle(Request("telegram", "ada", "what math do I need?"))
+    finally:
+        await first.close()
+    again = await build_app(settings)  # a restart, or another replica
+    try:
+        await again.core.handle(Request("telegram", "ada", "what math do I need?"))
+        assert dict(again.core.generator.stats.fallbacks) == {"budget": 1}
+        await again.core.handle(Request("telegram", "bob", "what math do I need?"))
+        assert again.core.generator.stats.generated == 1  # someone else's budget is untouched
+    finally:
+        await again.close()
+
+
+async def test_the_global_token_budget_counts_every_call_across_people(kb_retriever, fake):
+    gen = generator(kb_retriever, fake, tokens_per_day=500)
+    fake.script = Script(text=MATH)  # 340 tokens a call
+    assert (await gen.respond("what math do I need?", ("t", "1"), [])).debug["mode"] == "generated"
+    assert (await gen.respond("what math do I need?", ("t", "2"), [])).debug["mode"] == "generated"
+    spent = await gen.respond("what math do I need?", ("t", "3"), [])
+    assert spent.debug["llm_fallback"] == "budget"
+
+
+async def test_the_model_sees_the_conversation_s_recent_questions(kb_settings, fake, tmp_path):
+    from bot.bootstrap import build_app
+
+    app = await build_app(llm_settings(kb_settings, fake, tmp_path))
+    fake.script = Script(text=MATH)
+    try:
+        for text in ("how do i learn python?", "what maths do i need?", "and statistics?"):
+            await app.core.handle(Request("telegram", "ada", text))
+        user = fake.requests[-1]["messages"][1]["content"]
+        assert "Question: what statistics do i need?" in user
+        assert "- how do i learn python?\n- what maths do i need?\n" in user
+        await app.core.handle(Request("telegram", "ada", "how do i deploy a model with docker?"))
+        assert "Earlier questions" not in fake.requests[-1]["messages"][1]["content"]
+    finally:
+        await app.close()
+
+
+GERMAN = "Welche Mathematik brauche ich für maschinelles Lernen?"
+MATH_DE = (
+    "Maschinelles Lernen beruht auf drei Bereichen der Mathematik: lineare Algebra, Analysis "
+    "und Wahrscheinlichkeit. [1] Du musst kein Mathematikstudium abschließen, bevor du "
+    "anfängst. [1]"
+)
+
+
+async def test_a_question_in_another_language_is_answered_in_it_from_checked_english(
+    kb_settings, fake, tmp_path
+):
+    """Read in English, answered and grounding-checked in English, then translated with
+    its citations one for one; the learner sees how their question was read."""
+    from bot.bootstrap import build_app
+
+    app = await build_app(llm_settings(kb_settings, fake, tmp_path))
+    try:
+        fake.queue = [Script(text="What math do I need for machine learning?"),
+                      Script(text=MATH), Script(text=MATH_DE)]  # fmt: skip
+        shown = render_plain(await app.core.handle(Request("telegram", "ada", GERMAN)))
+        print("\n" + shown)
+        assert shown.startswith("↪ What math do I need for machine learning?")
+        assert "lineare Algebra, Analysis und Wahrscheinlichkeit" in shown and "Sources" in shown
+        translate = fake.requests[-1]["messages"][1]["content"]
+        assert GERMAN in translate and "probability. [1]" in translate
+    finally:
+        await app.close()
+
+
+async def test_a_translation_that_loses_a_citation_leaves_the_checked_english_answer(
+    kb_settings, fake, tmp_path
+):
+    from bot.bootstrap import build_app
+
+    app = await build_app(llm_settings(kb_settings, fake, tmp_path))
+    try:
+        lossy = MATH_DE.replace("anfängst. [1]", "anfängst. Viel Erfolg!")
+        fake.queue = [Script(text="What math do I need for machine learning?"),
+                      Script(text=MATH), Script(text=lossy)]  # fmt: skip
+        shown = render_plain(await app.core.handle(Request("telegram", "ada", GERMAN)))
+        assert "linear algebra, calculus and probability" in shown and "Erfolg" not in shown
+        fake.script = Script(status=500)  # the model is down: the offline reply, in German
+        down = render_plain(await app.core.handle(Request("telegram", "ada", GERMAN)))
+        assert down.startswith("Ich antworte vorerst nur auf Englisch")
     finally:
         await app.close()

@@ -30,7 +30,7 @@ async def test_empty_database_reaches_head(db_url):
     async with db.engine.connect() as conn:
         assert (
             await conn.execute(text("SELECT version_num FROM alembic_version"))
-        ).scalar() == "0009"
+        ).scalar() == "0010"
     await db.close()
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from bot.adapters.plain import render_plain
 from bot.core.messages import Request
 from bot.learning import privacy
+from bot.learning.llm_usage import DbUsage
 from bot.learning.models import AuditEntry, Base, ProcessedEvent, QuestionLog
 from bot.learning.once import first_time
 from bot.learning.service import Who
@@ -56,6 +57,9 @@ async def live_a_little(app, clock) -> None:
     await say(app, "console", "local", "/link")  # a code left waiting
     await ask_and_rate(app, "telegram", "77", "what math do I need?")
     await ask_and_rate(app, "console", "local", "how do I learn python?")
+    today = clock.now().date()  # a generated answer's budget rows (the model is optional)
+    await DbUsage(app.db).add(today, ("telegram", "77"), 1, 340)
+    await DbUsage(app.db).add(today, OTHER, 1, 200)
     await say(app, "telegram", "77", "/admin status")  # refused, and audited
     await in_group(app, "77", "/group setup part-time UTC 09:00", admin=True)
     await say(app, *OTHER, "/start full-time")
