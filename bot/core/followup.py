@@ -23,7 +23,7 @@ import numpy as np
 
 # "and X", "what about (for) X", "how about X", "same for X", "also X": a new topic.
 _SWAP = re.compile(
-    r"^(?:and|also|plus|what about|how about|what of|same for|and what about|and how about)"
+    r"^(?:and|also|plus|what about|how about|what of|and what about|and how about|(?:and )?same)"
     r"(?:\s+(?P<prep>for|in|with|on|about|as))?\s+(?:an?\s+|the\s+)?(?P<topic>.+?)\s*\??$",
     re.I,
 )
@@ -33,10 +33,19 @@ _REFERS = re.compile(
 )
 # A whole message that needs a subject: "why?", "example?", "tell me more".
 _BARE = re.compile(
-    r"^(why|how|how so|how come|really|examples?|an example|more|tell me more|go on|"
-    r"such as|like what|for example|what next|and then|then what|sources?|links?)[\s?!.]*$",
+    r"^(why|how|how so|how come|really|examples?|an example|more|tell me more|go on|e\.? ?g\.?|"
+    r"such as|like what|for example|what next|and then|then what|sources?|links?|"
+    r"(what'?s|what is) the diff\w*|which (one )?is better|which one|compare( them)?)[\s?!.]*$",
     re.I,
 )
+_EXAMPLE = re.compile(
+    r"^(e\.? ?g\.?|examples?|an example|for example|like what|such as|"
+    r"(give|show) me (an?|some) (examples?|code examples?))[\s?!.]*$",
+    re.I,
+)
+# An object pronoun after a verb or preposition ("use it instead of", "skip them") stands
+# for the previous subject even in a longer follow-up; "is it too late..." is not one.
+_OBJECT = re.compile(r"(?<!\bis )(?<!\bwas )(?<!\bare )\b(it|them)\b(?!')", re.I)
 # The start of a message asking more about the previous subject: "give me an example",
 # "explain it simply", "how long does that take" (with a word pointing back, see below).
 _ABOUT = re.compile(
@@ -123,7 +132,53 @@ _STOP = frozenset(
         "please",
     ]
 )
+# The words a question opens with before its subject: "what is", "should i learn", "how do i".
+_LEAD = frozenset(
+    [
+        "what",
+        "whats",
+        "which",
+        "how",
+        "why",
+        "when",
+        "where",
+        "who",
+        "is",
+        "are",
+        "was",
+        "do",
+        "does",
+        "did",
+        "should",
+        "can",
+        "could",
+        "would",
+        "will",
+        "i",
+        "me",
+        "my",
+        "you",
+        "we",
+        "a",
+        "an",
+        "the",
+        "to",
+        "learn",
+        "know",
+        "need",
+        "get",
+        "use",
+        "study",
+        "start",
+        "become",
+        "much",
+        "many",
+        "there",
+    ]
+)
+_DUMMY = re.compile(r"^\s*(is|was|isn't|wasn't) it\b", re.I)  # "is it too late...": no referent
 MAX_FOLLOWUP_WORDS = 9  # a follow-up is short; a longer message is a question of its own
+# (four words more when it points back with "it" or "them")
 
 
 @dataclass(frozen=True)
@@ -139,21 +194,35 @@ Encode = Callable[[list[str]], np.ndarray]
 def resolve(text: str, previous: str | None, encode: Encode) -> Resolved:
     """The question `text` means after `previous` (the last question, already resolved)."""
     words = _words(text)
-    if previous is None or not words or len(words) > MAX_FOLLOWUP_WORDS:
+    longest = MAX_FOLLOWUP_WORDS + (4 if _OBJECT.search(text) else 0)  # "need it if ..."
+    if previous is None or not words or len(words) > longest:
         return Resolved(text, "new")
     swap = _SWAP.match(text.strip())
     if swap and not _REFERS.search(swap["topic"]):
         return Resolved(swap_topic(previous, swap["topic"], encode, swap["prep"]), "swap")
     own = _content(words)
-    refers = _REFERS.search(text)
-    if refers and len(own) <= 3:  # "is that enough for a junior job?": that = the subject
-        subject = " ".join(_content(_words(previous)))
+    refers = _REFERS.search(_DUMMY.sub("", text))  # "is it worth doing a bootcamp": no "it"
+    if not (refers and len(own) <= 3):  # "is that enough for a junior job?": that = the subject
+        refers = _OBJECT.search(text)  # "when should i use it instead of fine-tuning?"
+    if refers:
+        subject = _subject(previous)
         return Resolved(f"{text[: refers.start()]}{subject}{text[refers.end() :]}", "about")
     cue = _ABOUT.match(text.strip())
     after_cue = _content(_words(text.strip()[cue.end() :])) if cue else []
+    if _EXAMPLE.match(text.strip()):  # "e.g.?": examples of the subject, not of the question
+        return Resolved(f"examples of {_subject(previous)}", "about")
     if _BARE.match(text.strip()) or not own or (cue and (refers or len(after_cue) <= 1)):
         return Resolved(f"{previous.rstrip(' ?.!')}: {text.strip()}", "about")
     return Resolved(text, "new")
+
+
+def _subject(previous: str) -> str:
+    """What the previous question was about: it without its question words ("should i learn
+    deep learning after classic ml" -> "deep learning after classic ml"). Unlike _content it
+    keeps "learning", "ml" and small words inside the phrase."""
+    tokens = previous.rstrip(" ?.!").split()
+    kept = [t for t in tokens if _bare(t) not in _LEAD]
+    return " ".join(kept or tokens)
 
 
 def _words(text: str) -> list[str]:
@@ -172,6 +241,7 @@ def swap_topic(previous: str, topic: str, encode: Encode, prep: str | None = Non
         at = [i for i, t in enumerate(tokens) if t.lower() == prep.lower()]
         if at and at[-1] < len(tokens) - 1:
             return " ".join([*tokens[: at[-1] + 1], topic]) + "?"
+        return " ".join([*tokens, prep, topic]) + "?"  # "what maths do i need" + "for NLP"
     spans: list[tuple[int, int]] = []  # runs of content words: "masters degree", "nlp"
     for i, token in enumerate(tokens):
         if _bare(token) in _STOP:

@@ -12,7 +12,7 @@ RESOURCE_HEADINGS = frozenset({"resources", "further reading", "learning resourc
 _ASKS = re.compile(
     r"\b(resources?|books?|courses?|tutorials?|videos?|youtube|playlists?|lectures?|docs"
     r"|documentation|websites?|sites?|links?|reading|read|watch|materials?|mooc|textbooks?"
-    r"|guides?|recommend\w*)\b",
+    r"|guides?|recommend\w*)\b|\bwhere (?:can|do|should|could) (?:i|you|one) (?:learn|study)\b",
     re.I,
 )
 

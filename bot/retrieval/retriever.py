@@ -100,18 +100,25 @@ class Retriever:
         query, _ = snap.speller.correct(without_symbols(question) or question)
         qvec = self.encoder().encode_query(query)
         qterms = terms(query)
-        if asks_for_resources(question):  # books on X: X's document's resource list first,
-            hits = search(snap, qvec, qterms, k=k, mode=mode)  # unless a section is on them
-            top = snap.chunks[hits[0].chunk] if hits else None
-            source = top.source if top and not asks_for_resources(top.section) else None
-            listed = [
-                h
-                for h in hits
-                if is_resource_section(snap.chunks[h.chunk].section)
-                and snap.chunks[h.chunk].source == source
-            ]
-            hits = listed[:1] + [h for h in hits if h not in listed[:1]]
+        if asks_for_resources(question):
+            hits = _resources_first(snap, search(snap, qvec, qterms, k=len(snap), mode=mode))[:k]
         else:  # resource lists only crowd out the section that explains the topic
             wider = search(snap, qvec, qterms, k=k + RESOURCE_SLACK, mode=mode)
             hits = [h for h in wider if not is_resource_section(snap.chunks[h.chunk].section)][:k]
         return SearchResult(snap, hits, qvec, qterms)
+
+
+def _resources_first(snap: IndexSnapshot, ranked: list[Hit]) -> list[Hit]:
+    """Books on X: the resource list of the document that best explains X goes first (found
+    in the whole ranking, since the list itself names X only once), unless the best section
+    is itself about resources ("which courses are worth paying for")."""
+    top = next((h for h in ranked if not is_resource_section(snap.chunks[h.chunk].section)), None)
+    if top is None or asks_for_resources(snap.chunks[top.chunk].section):
+        return ranked
+    source = snap.chunks[top.chunk].source
+    listed = next(
+        (h for h in ranked
+         if is_resource_section(snap.chunks[h.chunk].section) and snap.chunks[h.chunk].source == source),
+        None,
+    )  # fmt: skip
+    return ranked if listed is None else [listed, *(h for h in ranked if h is not listed)]

@@ -116,3 +116,13 @@ def test_resource_lists_answer_requests_for_resources_only_and_keep_their_links(
     assert books.answered and any(s.citation.section == "Resources" for s in books.sources)
     text = " ".join(line.text for line in books.lines)
     assert "(https://" in text  # the address is quoted with the resource's name
+    where = answerer.answer("where can i learn mlops tools")
+    assert where.answered and where.sources[0].citation.section == "Resources"
+    # The topic's list comes first even when the search ranks it far down or another
+    # document's list above it.
+    for question, title in [
+        ("any resources for fine tuning llm?", "Working with Large Language Models"),
+        ("good books on statistics before ml?", "Statistics for ML"),
+    ]:
+        got = answerer.answer(question).sources[0].citation
+        assert (got.title, got.section) == (title, "Resources"), question

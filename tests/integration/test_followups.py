@@ -15,12 +15,18 @@ from bot.learning.conversations import ConversationStore, Place
 from tests.conftest import DATA
 
 DEV = yaml.safe_load((DATA / "followups.yaml").read_text())  # rules were shaped on this one
-# Written blind afterwards, to report on. Set 2 was seen once before one more rule (resource
-# requests); set 3 was written after every rule and has not shaped any.
+# Written blind afterwards. Set 2 was seen once before one more rule (resource requests);
+# set 3 fell to 0.565 when first run and then shaped the rules for qualifiers, examples,
+# comparisons and object pronouns; set 4, written blind after those, measured 0.696 (and 5 of 6
+# unrelated kept apart) on its first run, then shaped the subject and resource-list rules.
 SETS = {
     "dev": DEV,
     "report": yaml.safe_load((DATA / "followups2.yaml").read_text()),
+    "dev2": yaml.safe_load((DATA / "followups3.yaml").read_text()),
+    "fresh": yaml.safe_load((DATA / "followups4.yaml").read_text()),
 }
+# Regression floors, below the 0.85 target: where each set stands, not where it should.
+FLOOR = {"dev": 0.8, "report": 0.8, "dev2": 0.75, "fresh": 0.75}
 
 
 async def say(app, text: str, **kw) -> str:
@@ -83,4 +89,4 @@ def test_two_turn_conversations_with_and_without_follow_ups(kb_retriever, name):
         f"without {without / n:.3f}; unrelated second questions kept apart {kept_apart}/{len(fresh)}"
     )
     assert n >= 20 and kept_apart == len(fresh)
-    assert with_ / n >= 0.8 and with_ > without
+    assert with_ / n >= FLOOR[name] and with_ > without

@@ -46,3 +46,34 @@ def test_a_question_of_its_own_starts_afresh():
     ):
         assert resolve(text, "what is a confusion matrix", encode).kind == "new"
     assert resolve("and statistics?", None, encode).kind == "new"  # nothing to lean on
+
+
+def test_a_qualifier_the_previous_question_lacks_is_added_and_same_for_mirrors_it():
+    added = resolve("what about for deep learning?", "which libraries should i learn first", encode)
+    assert added.question == "which libraries should i learn first for deep learning?"
+    same = resolve(
+        "same for computer vision?", "what projects should i put in my portfolio for nlp", encode
+    )
+    assert same.question == "what projects should i put in my portfolio for computer vision?"
+
+
+def test_examples_and_comparisons_lean_on_the_previous_subject():
+    eg = resolve("e.g.?", "what is regularization in ml", encode)
+    assert (eg.kind, eg.question) == ("about", "examples of regularization in ml")
+    diff = resolve("whats the differnce", "what is precision and recall", encode)
+    assert diff.kind == "about" and "precision and recall" in diff.question
+
+
+def test_it_as_an_object_points_back_even_in_a_longer_follow_up_but_not_a_dummy_it():
+    use = resolve("when should i use it instead of fine tuning", "what is rag", encode)
+    assert (use.kind, use.question) == ("about", "when should i use rag instead of fine tuning")
+    that = resolve("how long does that take?", "should i learn deep learning after classic ml", encode)  # fmt: skip
+    assert that.question == "how long does deep learning after classic ml take?"
+    long = resolve("do i really need it if libraries do backprop for me", "how do i learn calculus", encode)  # fmt: skip
+    assert long.kind == "about" and "calculus" in long.question
+    late = resolve("is it too late to switch careers at 35", "what is rag", encode)
+    assert late.kind == "new"
+    bootcamp = resolve("is it worth doing a bootcamp", "how long does it take to get a job", encode)
+    assert bootcamp.kind == "new"
+    how = resolve("how is it different from fine tuning", "what is rag in llms", encode)
+    assert how.question == "how is rag in llms different from fine tuning"
