@@ -249,8 +249,10 @@ def _stemmer():
 
 
 def words(text: str) -> list[str]:
-    """Lower-cased word tokens, apostrophe endings dropped ("model's" -> "model")."""
-    return [w.split("'")[0] for w in _WORD.findall(text.lower().replace("’", "'"))]
+    """Lower-cased word tokens, apostrophe endings dropped ("model's" -> "model"); NFKC
+    first, so "R²" is the "r2" a learner types."""
+    text = unicodedata.normalize("NFKC", text).lower().replace("’", "'")
+    return [w.split("'")[0] for w in _WORD.findall(text)]
 
 
 def terms(text: str, *, keep_stopwords: bool = False) -> list[str]:

@@ -56,7 +56,9 @@ class Speller:
         if not found:
             return None
         best = max(found, key=lambda s: s.count)
-        return best.term if best.term != low else None
+        if best.term == low or low.endswith(best.term):
+            return None  # "sklearn" is not "learn": a word with letters in front is another word
+        return best.term
 
     def correct(self, text: str) -> tuple[str, dict[str, str]]:
         """The text with misspelled words replaced, and what was replaced."""

@@ -117,6 +117,15 @@ def test_typos_are_corrected_to_the_index_vocabulary_only():
     )
     # Real English words are never "corrected" into roadmap words.
     assert speller.correct("recipe for banana bread") == ("recipe for banana bread", {})
+    # Nor is a name with letters in front of a roadmap word cut down to it.
+    assert speller.correct("what is sklearn") == ("what is sklearn", {})
+
+
+def test_words_read_superscripts_and_ligatures_as_typed():
+    from bot.textutil import terms
+
+    assert terms("R² is negative") == terms("r2 is negative")
+    assert terms("ﬁne-tuning") == terms("fine-tuning")
 
 
 @pytest.mark.parametrize(
