@@ -18,15 +18,19 @@ DEV = yaml.safe_load((DATA / "followups.yaml").read_text())  # rules were shaped
 # Written blind afterwards. Set 2 was seen once before one more rule (resource requests);
 # set 3 fell to 0.565 when first run and then shaped the rules for qualifiers, examples,
 # comparisons and object pronouns; set 4, written blind after those, measured 0.696 (and 5 of 6
-# unrelated kept apart) on its first run, then shaped the subject and resource-list rules.
+# unrelated kept apart) on its first run, then shaped the subject and resource-list rules;
+# set 5 was written blind after all of them.
 SETS = {
     "dev": DEV,
     "report": yaml.safe_load((DATA / "followups2.yaml").read_text()),
     "dev2": yaml.safe_load((DATA / "followups3.yaml").read_text()),
-    "fresh": yaml.safe_load((DATA / "followups4.yaml").read_text()),
+    "dev3": yaml.safe_load((DATA / "followups4.yaml").read_text()),
+    "fresh": yaml.safe_load((DATA / "followups5.yaml").read_text()),
 }
-# Regression floors, below the 0.85 target: where each set stands, not where it should.
-FLOOR = {"dev": 0.8, "report": 0.8, "dev2": 0.75, "fresh": 0.75}
+# Regression floors, below the 0.85 target: where each set stands, not where it should. Set 5
+# measured 0.696 on its first run; its second turns written out in full reach only 0.826,
+# so the extractive answers, not the reading of follow-ups, bound it.
+FLOOR = {"dev": 0.8, "report": 0.8, "dev2": 0.75, "dev3": 0.75, "fresh": 0.65}
 
 
 async def say(app, text: str, **kw) -> str:
@@ -76,17 +80,19 @@ def test_two_turn_conversations_with_and_without_follow_ups(kb_retriever, name):
     cases = SETS[name]
     answerer = Answerer(kb_retriever)
     related = [c for c in cases if c["related"] and c.get("doc") != "NONE"]
-    with_, without = 0, 0
+    with_, without, full = 0, 0, 0
     for case in related:
         meant = resolve(case["second"], case["first"], answerer.encode)
         with_ += _contains(answerer, meant.question, case)
         without += _contains(answerer, case["second"], case)
+        full += _contains(answerer, case["means"], case)  # what a perfect reading could get
     fresh = [c for c in cases if not c["related"]]
     kept_apart = sum(resolve(c["second"], c["first"], answerer.encode).kind == "new" for c in fresh)
     n = len(related)
     print(
         f"\n{name}: {n} two-turn conversations; containment with follow-ups {with_ / n:.3f}, "
-        f"without {without / n:.3f}; unrelated second questions kept apart {kept_apart}/{len(fresh)}"
+        f"without {without / n:.3f}, written in full {full / n:.3f}; "
+        f"unrelated second questions kept apart {kept_apart}/{len(fresh)}"
     )
     assert n >= 20 and kept_apart == len(fresh)
     assert with_ / n >= FLOOR[name] and with_ > without
