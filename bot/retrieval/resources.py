@@ -1,7 +1,8 @@
 """A document's "Resources" section (books, courses and docs with links) answers questions
 that ask for resources; for any other question it only crowds out the section that explains
 the topic, because it names every topic of its document. Search leaves it out unless the
-question asks for something to read, watch or take."""
+question asks for something to read, watch or take. "watch" and "docs" alone ("what should i
+watch after my model goes live", "the docs retrieved") are too often about something else."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ import re
 RESOURCE_HEADINGS = frozenset({"resources", "further reading", "learning resources"})
 
 _ASKS = re.compile(
-    r"\b(resources?|books?|courses?|tutorials?|videos?|youtube|playlists?|lectures?|docs"
-    r"|documentation|websites?|sites?|links?|reading|read|watch|materials?|mooc|textbooks?"
+    r"\b(resources?|books?|courses?|tutorials?|videos?|youtube|playlists?|lectures?"
+    r"|documentation|websites?|links?|reading|materials?|mooc|textbooks?|(?:should|can|to) i read"
     r"|guides?|recommend\w*)\b|\bwhere (?:can|do|should|could) (?:i|you|one) (?:learn|study)\b",
     re.I,
 )

@@ -146,3 +146,19 @@ def test_search_text_drops_markup_mentions_and_emoji_but_keeps_identifiers():
     assert without_symbols("@everyone what math 🤔🧮 do I need?") == "what math do I need?"
     assert without_symbols("what does train_test_split do") == "what does train_test_split do"
     assert without_symbols("<b>what</b> math? [link](http://x)") == "what math? link"
+
+
+@pytest.mark.parametrize(
+    "text,asks",
+    [
+        ("any good books on nlp", True),
+        ("where can i learn sql", True),
+        ("what should i read to learn statistics", True),
+        ("what should i watch after my model goes live", False),  # monitoring, not videos
+        ("my rag bot makes stuff up even with the docs retrieved", False),
+    ],
+)
+def test_requests_for_resources_are_told_from_words_that_only_look_like_one(text, asks):
+    from bot.retrieval.resources import asks_for_resources
+
+    assert asks_for_resources(text) is asks
