@@ -16,7 +16,7 @@ import numpy as np
 from bot.core.routing import LEARNING_ORDER_QUERY, asks_learning_order
 from bot.retrieval.retriever import Retriever
 from bot.retrieval.search import Hit, Mode, mix
-from bot.retrieval.snapshot import IndexSnapshot
+from bot.retrieval.snapshot import ChunkInfo, IndexSnapshot
 from bot.textutil import SECTION_SEP, section_label, terms
 
 # Calibrated on corpus (a) only (knowledge/ and tests/data): the highest off-topic question
@@ -84,6 +84,9 @@ class Answer:
     took_ms: float = 0.0
     index_version: int = 0
     debug: dict = field(default_factory=dict, compare=False, repr=False)
+    # The passages the search found, best first (what a model may write from), so a
+    # generated answer does not search again.
+    retrieved: tuple[ChunkInfo, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def citations(self) -> tuple[Citation, ...]:
@@ -489,4 +492,5 @@ class Answerer:
             took_ms=(time.perf_counter() - t0) * 1000,
             index_version=snap.version,
             debug=info,
+            retrieved=tuple(snap.chunks[h.chunk] for h in res.hits[:TOP_CHUNKS]),
         )

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
-from bot.core.answers import TOP_CHUNKS, Answer, Answerer, AnswerLine, Citation, SourceUsed
+from bot.core.answers import Answer, Answerer, AnswerLine, Citation, SourceUsed
 from bot.learning.llm_usage import Account, MemoryUsage, UsageBook
 from bot.llm import prompt
 from bot.llm.client import ChatClient, LLMFailure, Usage
@@ -80,8 +80,7 @@ class Generator:
         day = self._day()
         if await self._spent(day, who):
             return self._fallback(extractive, "budget")
-        res = self.answerer.retriever.search(question, k=TOP_CHUNKS)
-        chunks = [res.snapshot.chunks[h.chunk] for h in res.hits]
+        chunks = list(extractive.retrieved)
         passages = [
             (n, section_label(c.title, c.section), prompt.without_instructions(c.text))
             for n, c in enumerate(chunks, 1)
