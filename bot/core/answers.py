@@ -422,6 +422,10 @@ class Answerer:
         """Embeddings of short texts with the index's model (follow-ups compare phrases)."""
         return self.retriever.encoder().encode(texts)
 
+    def spell(self, text: str) -> str:
+        """The text with typos corrected against the index's vocabulary."""
+        return self.retriever.current().speller.correct(text)[0]
+
     def suggestions(self) -> tuple[str, ...]:
         return suggestions_for(self.retriever.current(), self._covered)
 

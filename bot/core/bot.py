@@ -241,7 +241,7 @@ class BotCore:
         if req.where == "dm" or req.replies_to_bot:
             earlier = await self.conversations.recent_meant(where)
         previous = earlier[-1] if earlier else None
-        meant = resolve(question, previous, self.answerer.encode)
+        meant = resolve(question, previous, self.answerer.encode, self.answerer.spell)
         await self.conversations.remember(where, question, meant.question)
         if meant.kind == "new":
             earlier = []  # a fresh question: the earlier ones would only mislead the model

@@ -177,6 +177,46 @@ _LEAD = frozenset(
     ]
 )
 _DUMMY = re.compile(r"^\s*(is|was|isn't|wasn't) it\b", re.I)  # "is it too late...": no referent
+# Words that judge a subject without naming one: "worth the money tho", "too hard?".
+_VERDICT = frozenset(
+    [
+        "worth",
+        "money",
+        "time",
+        "hard",
+        "easy",
+        "difficult",
+        "late",
+        "early",
+        "good",
+        "bad",
+        "useful",
+        "necessary",
+        "needed",
+        "important",
+        "enough",
+        "possible",
+        "ok",
+        "okay",
+        "fine",
+        "still",
+        "too",
+        "tho",
+        "though",
+        "even",
+        "cost",
+        "costs",
+        "expensive",
+        "effort",
+        "doing",
+        "long",
+        "take",
+        "takes",
+    ]
+)
+_DIFF_WITH = re.compile(
+    r"^(?:what'?s|what is) the diff\w*\s+(?:with|from|to|vs\.?|and)\s+(?P<other>.+?)[\s?!.]*$", re.I
+)
 MAX_FOLLOWUP_WORDS = 9  # a follow-up is short; a longer message is a question of its own
 # (four words more when it points back with "it" or "them")
 
@@ -191,29 +231,40 @@ class Resolved:
 Encode = Callable[[list[str]], np.ndarray]
 
 
-def resolve(text: str, previous: str | None, encode: Encode) -> Resolved:
-    """The question `text` means after `previous` (the last question, already resolved)."""
+def resolve(
+    text: str, previous: str | None, encode: Encode, spell: Callable[[str], str] | None = None
+) -> Resolved:
+    """The question `text` means after `previous` (the last question, already resolved).
+    `spell` corrects typos first ("give me an exmaple"); a new question is kept as typed."""
+    asked = text
+    if spell is not None and previous is not None:
+        text = spell(text)
     words = _words(text)
     longest = MAX_FOLLOWUP_WORDS + (4 if _OBJECT.search(text) else 0)  # "need it if ..."
     if previous is None or not words or len(words) > longest:
-        return Resolved(text, "new")
+        return Resolved(asked, "new")
     swap = _SWAP.match(text.strip())
     if swap and not _REFERS.search(swap["topic"]):
         return Resolved(swap_topic(previous, swap["topic"], encode, swap["prep"]), "swap")
     own = _content(words)
-    refers = _REFERS.search(_DUMMY.sub("", text))  # "is it worth doing a bootcamp": no "it"
+    dummy = _DUMMY.match(text)  # "is it worth doing a bootcamp": that "it" has no referent
+    refers = _REFERS.search(text, dummy.end() if dummy else 0)
     if not (refers and len(own) <= 3):  # "is that enough for a junior job?": that = the subject
         refers = _OBJECT.search(text)  # "when should i use it instead of fine-tuning?"
     if refers:
         subject = _subject(previous)
         return Resolved(f"{text[: refers.start()]}{subject}{text[refers.end() :]}", "about")
+    other = _DIFF_WITH.match(text.strip())  # "whats the diff with rag"
+    if other:
+        return Resolved(f"difference between {_subject(previous)} and {other['other']}", "about")
     cue = _ABOUT.match(text.strip())
     after_cue = _content(_words(text.strip()[cue.end() :])) if cue else []
     if _EXAMPLE.match(text.strip()):  # "e.g.?": examples of the subject, not of the question
         return Resolved(f"examples of {_subject(previous)}", "about")
-    if _BARE.match(text.strip()) or not own or (cue and (refers or len(after_cue) <= 1)):
+    bare = _BARE.match(text.strip()) or not own or (cue and (refers or len(after_cue) <= 1))
+    if bare or not [w for w in own if w not in _VERDICT]:  # "worth the time?": no topic of its own
         return Resolved(f"{previous.rstrip(' ?.!')}: {text.strip()}", "about")
-    return Resolved(text, "new")
+    return Resolved(asked, "new")
 
 
 def _subject(previous: str) -> str:

@@ -18,19 +18,21 @@ DEV = yaml.safe_load((DATA / "followups.yaml").read_text())  # rules were shaped
 # Written blind afterwards. Set 2 was seen once before one more rule (resource requests);
 # set 3 fell to 0.565 when first run and then shaped the rules for qualifiers, examples,
 # comparisons and object pronouns; set 4, written blind after those, measured 0.696 (and 5 of 6
-# unrelated kept apart) on its first run, then shaped the subject and resource-list rules;
-# set 5 was written blind after all of them.
+# unrelated kept apart) on its first run, then shaped the subject and resource-list rules.
 SETS = {
     "dev": DEV,
     "report": yaml.safe_load((DATA / "followups2.yaml").read_text()),
     "dev2": yaml.safe_load((DATA / "followups3.yaml").read_text()),
     "dev3": yaml.safe_load((DATA / "followups4.yaml").read_text()),
-    "fresh": yaml.safe_load((DATA / "followups5.yaml").read_text()),
+    "dev4": yaml.safe_load((DATA / "followups5.yaml").read_text()),
+    "fresh": yaml.safe_load((DATA / "followups6.yaml").read_text()),
 }
 # Regression floors, below the 0.85 target: where each set stands, not where it should. Set 5
-# measured 0.696 on its first run; its second turns written out in full reach only 0.826,
-# so the extractive answers, not the reading of follow-ups, bound it.
-FLOOR = {"dev": 0.8, "report": 0.8, "dev2": 0.75, "dev3": 0.75, "fresh": 0.65}
+# measured 0.696 on its first run (0.826 with the second turns written in full) and then
+# shaped the typo, verdict and named-comparison rules; set 6, written blind after those,
+# measured 0.750 on its first run, the same as its second turns written in full: there the
+# extractive answers, not the reading of follow-ups, are the limit.
+FLOOR = {"dev": 0.8, "report": 0.8, "dev2": 0.75, "dev3": 0.75, "dev4": 0.8, "fresh": 0.7}
 
 
 async def say(app, text: str, **kw) -> str:
@@ -82,12 +84,15 @@ def test_two_turn_conversations_with_and_without_follow_ups(kb_retriever, name):
     related = [c for c in cases if c["related"] and c.get("doc") != "NONE"]
     with_, without, full = 0, 0, 0
     for case in related:
-        meant = resolve(case["second"], case["first"], answerer.encode)
+        meant = resolve(case["second"], case["first"], answerer.encode, answerer.spell)
         with_ += _contains(answerer, meant.question, case)
         without += _contains(answerer, case["second"], case)
         full += _contains(answerer, case["means"], case)  # what a perfect reading could get
     fresh = [c for c in cases if not c["related"]]
-    kept_apart = sum(resolve(c["second"], c["first"], answerer.encode).kind == "new" for c in fresh)
+    kept_apart = sum(
+        resolve(c["second"], c["first"], answerer.encode, answerer.spell).kind == "new"
+        for c in fresh
+    )
     n = len(related)
     print(
         f"\n{name}: {n} two-turn conversations; containment with follow-ups {with_ / n:.3f}, "

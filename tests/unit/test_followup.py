@@ -77,3 +77,18 @@ def test_it_as_an_object_points_back_even_in_a_longer_follow_up_but_not_a_dummy_
     assert bootcamp.kind == "new"
     how = resolve("how is it different from fine tuning", "what is rag in llms", encode)
     assert how.question == "how is rag in llms different from fine tuning"
+
+
+def test_typos_verdicts_and_named_comparisons_lean_on_the_previous_question():
+    fixed = {"exmaple": "example"}
+    spell = lambda t: " ".join(fixed.get(w, w) for w in t.split())  # noqa: E731
+    eg = resolve("give me an exmaple", "what is data drift", encode, spell)
+    assert eg.kind == "about" and "data drift" in eg.question
+    assert resolve("give me an exmaple", None, encode, spell).question == "give me an exmaple"
+    for verdict in ("worth the time?", "is it worth the money tho"):
+        got = resolve(verdict, "should i do kaggle competitions", encode)
+        assert got.kind == "about" and "kaggle" in got.question, verdict
+    one = resolve("is it hard to build one", "what is rag", encode)
+    assert one.question == "is it hard to build rag"
+    diff = resolve("whats the diff with rag", "what is fine tuning an llm", encode)
+    assert diff.question == "difference between fine tuning llm and rag"
