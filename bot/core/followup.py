@@ -214,6 +214,13 @@ _VERDICT = frozenset(
         "takes",
     ]
 )
+# "why?" after a yes/no question asks why its answer holds: "why should i learn X first?"
+_WHY = re.compile(
+    r"^(but )?(why|how come|why is that|why so|how so|why not)( tho| though)?[\s?!.]*$", re.I
+)
+_YES_NO = re.compile(
+    r"^\s*(is|are|was|do|does|did|should|can|could|would|will|must|shall|isn't|don't)\b", re.I
+)
 _DIFF_WITH = re.compile(
     r"^(?:what'?s|what is) the diff\w*\s+(?:with|from|to|vs\.?|and)\s+(?P<other>.+?)[\s?!.]*$", re.I
 )
@@ -246,6 +253,8 @@ def resolve(
     swap = _SWAP.match(text.strip())
     if swap and not _REFERS.search(swap["topic"]):
         return Resolved(swap_topic(previous, swap["topic"], encode, swap["prep"]), "swap")
+    if _WHY.match(text.strip()) and _YES_NO.match(previous):  # "should i ...?" + "why?"
+        return Resolved(f"why {previous.rstrip(' ?.!')}?", "about")
     own = _content(words)
     dummy = _DUMMY.match(text)  # "is it worth doing a bootcamp": that "it" has no referent
     refers = _REFERS.search(text, dummy.end() if dummy else 0)

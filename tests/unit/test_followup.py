@@ -33,7 +33,7 @@ def test_a_new_topic_replaces_the_closest_phrase_or_what_follows_the_same_prepos
 
 def test_a_question_about_the_previous_one_is_asked_about_its_subject():
     why = resolve("why?", "should i learn pytorch or tensorflow first", encode)
-    assert why.kind == "about" and why.question.startswith("should i learn pytorch")
+    assert why.kind == "about" and why.question == "why should i learn pytorch or tensorflow first?"
     that = resolve("is that enough for a junior job?", "what projects go in a portfolio", encode)
     assert that.kind == "about" and "portfolio" in that.question and "junior job" in that.question
 
@@ -92,3 +92,12 @@ def test_typos_verdicts_and_named_comparisons_lean_on_the_previous_question():
     assert one.question == "is it hard to build rag"
     diff = resolve("whats the diff with rag", "what is fine tuning an llm", encode)
     assert diff.question == "difference between fine tuning llm and rag"
+
+
+def test_why_after_a_yes_no_question_asks_why_its_answer_holds():
+    got = resolve("why is that", "do i need to monitor models after deployment", encode)
+    assert got.question == "why do i need to monitor models after deployment?"
+    how = resolve("how come", "is it bad to jump into deep learning first", encode)
+    assert how.question == "why is it bad to jump into deep learning first?"
+    what = resolve("why?", "what is overfitting", encode)  # not a yes/no question
+    assert what.kind == "about" and what.question.startswith("what is overfitting")
