@@ -154,8 +154,7 @@ async def build_app(
     register_learning_commands(core.registry, learning, groups)
     register_group_commands(core.registry, groups)
     register_quiz_commands(core.registry, quiz)
-    llm_stats = generator.stats if generator is not None else None
-    AdminCommands(settings, learning, reingester, retriever, llm_stats).register(core.registry)
+    AdminCommands(settings, learning, reingester, retriever, generator).register(core.registry)
     housekeeping = Housekeeping(
         db, learning.clock, settings.question_retention_days, settings.conversation_idle_minutes
     )

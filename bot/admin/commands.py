@@ -16,7 +16,7 @@ from bot.admin.gaps import find_gaps, gap_questions, gaps_reply
 from bot.admin.reingest import Reingester
 from bot.admin.uploads import UploadRefused, check_upload
 from bot.config import Settings
-from bot.core.generated import LLMStats
+from bot.core.generated import Generator, LLMStats
 from bot.core.messages import Bullets, Button, Paragraph, Reply, Request
 from bot.core.registry import CommandRegistry, Param
 from bot.learning.models import Identity, Learner, QuestionLog
@@ -82,7 +82,7 @@ class AdminCommands:
         learning: LearningService,
         reingester: Reingester,
         retriever: Retriever,
-        llm: LLMStats | None = None,
+        llm: Generator | None = None,
     ) -> None:
         self.settings = settings
         self.learning = learning
@@ -295,7 +295,8 @@ class AdminCommands:
             f"Feedback: {ratio}",
         )
         if self.llm is not None:
-            lines += (llm_line(self.llm),)
+            used, budget = await self.llm.tokens_today()
+            lines += (f"{llm_line(self.llm.stats)}; today {used:,} of {budget:,} tokens",)
         gaps = tuple(f"{q} ({n}x)" for q, n in f.missing) or ("none so far",)
         return Reply(
             (

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
 from bot.core.answers import Answer, Answerer, AnswerLine, Citation, SourceUsed
-from bot.learning.llm_usage import Account, MemoryUsage, UsageBook
+from bot.learning.llm_usage import EVERYONE, Account, MemoryUsage, UsageBook
 from bot.llm import prompt
 from bot.llm.client import ChatClient, LLMFailure, Usage
 from bot.llm.grounding import check
@@ -153,6 +153,10 @@ class Generator:
             if spent:
                 await self.usage.add(day, who, 0, spent)
         return text
+
+    async def tokens_today(self) -> tuple[int, int]:
+        """The whole bot's tokens spent today (UTC) and the daily budget, for /admin stats."""
+        return (await self.usage.spent(self._day(), EVERYONE))[1], self.budgets.tokens_per_day
 
     def _day(self) -> date:
         return self.clock().astimezone(UTC).date()

@@ -374,6 +374,20 @@ async def test_budgets_are_kept_in_the_database_so_a_restart_does_not_reset_them
         await again.close()
 
 
+async def test_admin_stats_show_today_s_tokens_against_the_budget(kb_settings, fake, tmp_path):
+    from bot.bootstrap import build_app
+
+    settings = llm_settings(kb_settings, fake, tmp_path, llm_daily_tokens=1000)
+    app = await build_app(replace(settings, admins={"telegram": frozenset({"1"})}))
+    try:
+        fake.script = Script(text=MATH)
+        await app.core.handle(Request("telegram", "ada", "what math do I need?"))
+        stats = render_plain(await app.core.handle(Request("telegram", "1", "/admin stats")))
+        assert "Generated answers: 1 of 1 (100%)" in stats and "today 340 of 1,000 tokens" in stats
+    finally:
+        await app.close()
+
+
 async def test_the_global_token_budget_counts_every_call_across_people(kb_retriever, fake):
     gen = generator(kb_retriever, fake, tokens_per_day=500)
     fake.script = Script(text=MATH)  # 340 tokens a call
