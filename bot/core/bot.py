@@ -17,7 +17,7 @@ from bot.core.followup import Resolved, resolve
 from bot.core.generated import Generator
 from bot.core.messages import Bullets, Paragraph, Reply, Request
 from bot.core.registry import CommandRegistry, Param
-from bot.learning.conversations import ConversationStore, Place
+from bot.learning.conversations import ConversationStore, Place, Turn
 from bot.learning.once import first_time
 from bot.learning.service import LearningService, Who
 from bot.ops.metrics import ANSWER_LATENCY, ANSWERS
@@ -211,13 +211,15 @@ class BotCore:
             if english is None:
                 return self._not_english(lang)
             asked, question = question, english
-        meant, earlier = await self._follow_up(req, question)
+        meant, earlier, where = await self._follow_up(req, question)
         if self.generator is not None:
-            answer = await self.generator.respond(
-                meant.question, who, earlier, req.on_partial, asked
-            )
+            turns = [(t.meant, t.said) for t in earlier]
+            answer = await self.generator.respond(meant.question, who, turns, req.on_partial, asked)
         else:
             answer = self.answerer.respond(meant.question)
+        if where is not None:
+            said = " ".join(line.text for line in answer.lines)
+            await self.conversations.remember(where, question, meant.question, said)
         ANSWERS.labels(answered=str(answer.answered).lower()).inc()
         ANSWER_LATENCY.observe(answer.took_ms / 1000)
         reply = answer_reply(answer)
@@ -229,23 +231,24 @@ class BotCore:
             reply = await self.on_question(req, meant.question, reply)
         return reply
 
-    async def _follow_up(self, req: Request, question: str) -> tuple[Resolved, list[str]]:
-        """The full question a follow-up means, and the conversation's earlier questions
-        (for the model). In a DM (and the console) each message continues the
-        conversation; in a group only a reply to the bot's message does."""
+    async def _follow_up(
+        self, req: Request, question: str
+    ) -> tuple[Resolved, list[Turn], Place | None]:
+        """The full question a follow-up means, the conversation's earlier exchanges (for
+        the model) and where it is kept. In a DM (and the console) each message continues
+        the conversation; in a group only a reply to the bot's message does."""
         if self.conversations is None:
-            return Resolved(question, "new"), []
+            return Resolved(question, "new"), [], None
         place = "dm" if req.where == "dm" else (req.channel_id or "group")
         where = Place(req.platform, req.user_id, place)
-        earlier: list[str] = []
+        earlier: list[Turn] = []
         if req.where == "dm" or req.replies_to_bot:
-            earlier = await self.conversations.recent_meant(where)
-        previous = earlier[-1] if earlier else None
+            earlier = await self.conversations.recent(where)
+        previous = earlier[-1].meant if earlier else None
         meant = resolve(question, previous, self.answerer.encode, self.answerer.spell)
-        await self.conversations.remember(where, question, meant.question)
         if meant.kind == "new":
             earlier = []  # a fresh question: the earlier ones would only mislead the model
-        return replace(meant, previous=previous), earlier
+        return replace(meant, previous=previous), earlier, where
 
     def _not_english(self, lang: str) -> Reply:
         """Said in the learner's language; not a content gap, so not logged as one."""

@@ -67,7 +67,7 @@ class Generator:
         self,
         question: str,
         who: Account,
-        turns: list[str],
+        turns: list[tuple[str, str]],  # recent (question, start of reply), oldest first
         on_text: OnText | None = None,
         asked: str | None = None,
     ) -> Answer:

@@ -1,6 +1,7 @@
-"""Where a person's recent questions are kept between messages (and restarts): the last few
+"""Where a person's recent exchanges are kept between messages (and restarts): the last few
 per person and place, forgotten after an idle time (and purged daily by Housekeeping). The
-core reads the last question meant to resolve a follow-up, and remembers each new one."""
+core reads the last question meant to resolve a follow-up, and remembers each new one with
+the start of its reply."""
 
 from __future__ import annotations
 
@@ -17,6 +18,13 @@ from bot.learning.models import Conversation
 from bot.learning.service import aware
 
 KEEP_TURNS = 3
+SAID_CHARS = 300  # the start of each reply kept with its question
+
+
+@dataclass(frozen=True)
+class Turn:
+    meant: str  # the full question
+    said: str  # the start of the bot's reply ("" when it had none)
 
 
 @dataclass(frozen=True)
@@ -32,15 +40,17 @@ class ConversationStore:
         self.clock = clock
         self.idle = timedelta(minutes=idle_minutes)
 
-    async def recent_meant(self, where: Place) -> list[str]:
-        """The full questions last asked here, oldest first; none once the conversation
-        has gone idle."""
+    async def recent(self, where: Place) -> list[Turn]:
+        """The last exchanges here, oldest first; none once the conversation has gone idle."""
         now = self.clock.now()
         async with self.db.sessions() as s:
-            return [t["meant"] for t in self._live_turns(await self._row(s, where), now)]
+            turns = self._live_turns(await self._row(s, where), now)
+        return [Turn(t["meant"], t.get("said", "")) for t in turns]
 
-    async def remember(self, where: Place, asked: str, meant: str) -> None:
-        turn = {"asked": asked[:500], "meant": meant[:500]}
+    async def remember(self, where: Place, asked: str, meant: str, said: str = "") -> None:
+        """One exchange: what was asked, the full question it meant, and the start of the
+        reply (so a model can see what the learner is following up on)."""
+        turn = {"asked": asked[:500], "meant": meant[:500], "said": said[:SAID_CHARS]}
         now = self.clock.now()
         async with self.db.sessions() as s:
             row = await self._row(s, where)

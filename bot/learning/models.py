@@ -289,7 +289,7 @@ class Conversation(Base):
     platform: Mapped[str] = mapped_column(String(20))
     user_id: Mapped[str] = mapped_column(String(64))
     place: Mapped[str] = mapped_column(String(64))  # "dm" or the channel id
-    turns: Mapped[str] = mapped_column(Text)  # JSON: [{"asked": ..., "meant": ...}, ...]
+    turns: Mapped[str] = mapped_column(Text)  # JSON: [{"asked", "meant", "said"}, ...]
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
     __table_args__ = (

@@ -31,14 +31,18 @@ SYSTEM = (
 )
 
 
-def messages(question: str, passages: list[tuple[int, str, str]], turns: list[str]) -> list[dict]:
-    """passages: (number, section label, text); turns: the person's recent questions."""
+def messages(
+    question: str, passages: list[tuple[int, str, str]], turns: list[tuple[str, str]]
+) -> list[dict]:
+    """passages: (number, section label, text); turns: the conversation's recent exchanges,
+    (question, the start of the reply), oldest first."""
     quoted = "\n\n".join(
         f'<passage n="{n}" source="{label}">\n{text}\n</passage>' for n, label, text in passages
     )
     earlier = ""
     if turns:
-        earlier = "Earlier questions in this conversation:\n" + "\n".join(f"- {t}" for t in turns)
+        said = [f"Learner: {q}\nYou: {a or '(no answer)'}" for q, a in turns]
+        earlier = "Earlier in this conversation (context only):\n" + "\n".join(said)
         earlier += "\n\n"
     content = f"{earlier}Passages:\n\n{quoted}\n\nQuestion: {question}"
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": content}]

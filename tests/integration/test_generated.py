@@ -407,9 +407,10 @@ async def test_the_model_sees_the_conversation_s_recent_questions(kb_settings, f
             await app.core.handle(Request("telegram", "ada", text))
         user = fake.requests[-1]["messages"][1]["content"]
         assert "Question: what statistics do i need?" in user
-        assert "- how do i learn python?\n- what maths do i need?\n" in user
+        assert "Learner: how do i learn python?\nYou: " in user
+        assert "Learner: what maths do i need?\nYou: Machine learning rests on" in user
         await app.core.handle(Request("telegram", "ada", "how do i deploy a model with docker?"))
-        assert "Earlier questions" not in fake.requests[-1]["messages"][1]["content"]
+        assert "Earlier in this conversation" not in fake.requests[-1]["messages"][1]["content"]
     finally:
         await app.close()
 
