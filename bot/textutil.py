@@ -206,6 +206,40 @@ STOPWORDS = frozenset(
         "go",
     ]
 )
+# Chat fillers learners type ("which vector db tbh", "pls help"): never the subject, and as
+# words the roadmap never uses they would otherwise weigh the most in keyword evidence.
+CHAT_FILLERS = frozenset(
+    [
+        "tbh",
+        "smth",
+        "sth",
+        "pls",
+        "plz",
+        "thx",
+        "thanks",
+        "imo",
+        "imho",
+        "btw",
+        "lol",
+        "idk",
+        "ur",
+        "ya",
+        "yeah",
+        "gonna",
+        "wanna",
+        "kinda",
+        "tho",
+        "rn",
+        "ok",
+        "okay",
+        "hey",
+        "hi",
+        "hello",
+        "guys",
+        "bro",
+    ]
+)
+STOPWORDS = STOPWORDS | CHAT_FILLERS
 
 
 _MENTION = re.compile(r"(?<!\w)@\w+")

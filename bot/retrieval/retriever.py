@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.config import Settings
+from bot.retrieval.abbreviations import expand
 from bot.retrieval.embedding import QueryEncoder, load_encoder, resolve_model
 from bot.retrieval.manifest import ChromaManifestStore, FileManifestStore
 from bot.retrieval.resources import asks_for_resources, is_resource_section
@@ -97,7 +98,7 @@ class Retriever:
 
     def search(self, question: str, k: int = 5, mode: Mode = "hybrid") -> SearchResult:
         snap = self.current()
-        query, _ = snap.speller.correct(without_symbols(question) or question)
+        query, _ = snap.speller.correct(expand(without_symbols(question) or question))
         qvec = self.encoder().encode_query(query)
         qterms = terms(query)
         if asks_for_resources(question):

@@ -162,3 +162,14 @@ def test_requests_for_resources_are_told_from_words_that_only_look_like_one(text
     from bot.retrieval.resources import asks_for_resources
 
     assert asks_for_resources(text) is asks
+
+
+def test_learners_short_forms_are_spelled_out_and_chat_fillers_ignored():
+    from bot.retrieval.abbreviations import expand
+    from bot.textutil import terms
+
+    assert expand("which vector db for dl, k8s or not?") == (
+        "which vector database for deep learning, kubernetes or not?"
+    )
+    assert expand("my cv and the dbt docs") == "my cv and the dbt docs"  # no guesses
+    assert terms("which vector db tbh pls") == terms("which vector db")
