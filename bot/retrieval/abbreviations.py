@@ -24,6 +24,8 @@ EXPANSIONS = {
     "tf": "tensorflow",
     "sklearn": "scikit-learn",
     "hf": "hugging face",
+    "slm": "small language model",
+    "slms": "small language models",
     "gpu's": "gpus",
 }
 _WORD = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, EXPANSIONS)) + r")(?![\w-])", re.I)

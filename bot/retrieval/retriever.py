@@ -98,7 +98,8 @@ class Retriever:
 
     def search(self, question: str, k: int = 5, mode: Mode = "hybrid") -> SearchResult:
         snap = self.current()
-        query, _ = snap.speller.correct(expand(without_symbols(question) or question))
+        question = expand(question)
+        query, _ = snap.speller.correct(without_symbols(question) or question)
         qvec = self.encoder().encode_query(query)
         qterms = terms(query)
         if asks_for_resources(question):
