@@ -20,8 +20,11 @@ def _pyplot():  # type: ignore[no-untyped-def]
     return pyplot
 
 
-def _png(plt, fig) -> bytes:  # type: ignore[no-untyped-def]
-    fig.tight_layout()
+def _png(plt, fig, tight: bool = True) -> bytes:  # type: ignore[no-untyped-def]
+    """tight: fit the margins to the labels (one extra drawing pass); charts of a fixed shape
+    set their margins once instead, a third faster (the weekly digest draws one per learner)."""
+    if tight:
+        fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     plt.close(fig)
@@ -97,4 +100,5 @@ def weeks_png(weeks: list[tuple[str, int | None, int, int]], title: str) -> byte
     for ax in (top, low):
         ax.spines[["top", "right"]].set_visible(False)
         ax.tick_params(axis="y", labelsize=7.5)
-    return _png(plt, fig)
+    fig.subplots_adjust(left=0.09, right=0.98, top=0.91, bottom=0.14, hspace=0.12)
+    return _png(plt, fig, tight=False)
