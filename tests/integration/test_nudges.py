@@ -235,7 +235,7 @@ async def test_nudges_cli_prints_who_is_due(kb_settings, tmp_path, subprocess_en
 
 @pytest.mark.slow
 async def test_simulated_year_with_restarts_has_no_duplicate_and_no_missing_nudge(app, clock):
-    """A year of ticks (every 4 h, inside the 6 h grace) with random restarts, some mid-tick:
+    """A year of ticks (every 5 h, inside the 6 h grace) with random restarts, some mid-tick:
     one daily nudge per local day and one weekly digest per local week, on the chosen day,
     across the DST changes of every zone (most fall on the Sunday digests)."""
     if app.db.dialect != "sqlite":
@@ -276,7 +276,7 @@ async def test_simulated_year_with_restarts_has_no_duplicate_and_no_missing_nudg
                 run.collect(before)
             await run.restart()
         await run.tick()
-        clock.set(clock.now() + timedelta(hours=4))
+        clock.set(clock.now() + timedelta(hours=5))
     duplicates = missing = 0
     for user, (tz, _) in learners.items():
         days = await per_local_day(run, user)
