@@ -36,6 +36,15 @@ def generator(retriever, fake: FakeOpenAI, **budget) -> Generator:
     return Generator(Answerer(retriever), client, Budgets(**budget) if budget else None)
 
 
+def llm_settings(kb_settings, fake, tmp_path, **kw):  # type: ignore[no-untyped-def]
+    """The bot's settings with the fake model on and a database of its own."""
+    kw = {"llm_first_token_seconds": 1.0, **kw}
+    return kb_settings.with_(
+        llm_base_url=fake.base_url, llm_model=fake.model,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'state.db'}", **kw,
+    )  # fmt: skip
+
+
 def said(answer) -> str:  # type: ignore[no-untyped-def]
     return " ".join(line.text for line in answer.lines)
 
@@ -136,10 +145,7 @@ async def test_a_prompt_injection_inside_a_document_changes_nothing(make_setting
 async def test_through_the_core_the_learner_sees_an_answer_either_way(kb_settings, fake, tmp_path):
     from bot.bootstrap import build_app
 
-    settings = kb_settings.with_(
-        llm_base_url=fake.base_url, llm_model=fake.model, llm_first_token_seconds=1.0,
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'state.db'}",
-    )  # fmt: skip
+    settings = llm_settings(kb_settings, fake, tmp_path)
     app = await build_app(settings)
     try:
         fake.script = Script(text=MATH)
@@ -206,10 +212,7 @@ async def test_telegram_shows_the_answer_as_it_is_written_then_the_final_reply(
     from bot.bootstrap import build_app
     from tests.fakes.telegram import FakeTelegram
 
-    settings = kb_settings.with_(
-        llm_base_url=fake.base_url, llm_model=fake.model, llm_first_token_seconds=2.0,
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'state.db'}",
-    )  # fmt: skip
+    settings = llm_settings(kb_settings, fake, tmp_path, llm_first_token_seconds=2.0)
     app = await build_app(settings)
     tg = FakeTelegram()
     await tg.start()
@@ -242,10 +245,7 @@ async def test_discord_edits_the_follow_up_as_the_answer_is_written(kb_settings,
     from tests.fakes.discord import FakeDiscord
     from tests.integration.test_discord import assert_clean, start_adapter
 
-    settings = kb_settings.with_(
-        llm_base_url=fake.base_url, llm_model=fake.model, llm_first_token_seconds=2.0,
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'state.db'}",
-    )  # fmt: skip
+    settings = llm_settings(kb_settings, fake, tmp_path, llm_first_token_seconds=2.0)
     app = await build_app(settings)
     dc = await FakeDiscord().start()
     patch = dc.patch_discord()
@@ -285,10 +285,9 @@ async def test_the_interactive_console_prints_the_answer_as_it_is_written(
         def isatty(self) -> bool:
             return True
 
-    settings = kb_settings.with_(
-        llm_base_url=fake.base_url, llm_model=fake.model,
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'state.db'}",
-    )  # fmt: skip
+    settings = llm_settings(
+        kb_settings, fake, tmp_path, llm_first_token_seconds=kb_settings.llm_first_token_seconds
+    )
     app = await build_app(settings)
     try:
         fake.script = Script(text=MATH)
@@ -307,11 +306,7 @@ async def test_every_failure_through_the_core_reads_like_the_extractive_answer(
     """The learner cannot tell a fallback from the offline bot: the same reply, no error."""
     from bot.bootstrap import build_app
 
-    settings = kb_settings.with_(
-        llm_base_url=fake.base_url, llm_model=fake.model, llm_first_token_seconds=1.0,
-        llm_daily_answers_per_person=2,
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'state.db'}",
-    )  # fmt: skip
+    settings = llm_settings(kb_settings, fake, tmp_path, llm_daily_answers_per_person=2)
     app = await build_app(settings)
 
     def text(reply) -> str:  # type: ignore[no-untyped-def]
@@ -343,13 +338,6 @@ async def test_every_failure_through_the_core_reads_like_the_extractive_answer(
         }
     finally:
         await app.close()
-
-
-def llm_settings(kb_settings, fake, tmp_path, **kw):  # type: ignore[no-untyped-def]
-    return kb_settings.with_(
-        llm_base_url=fake.base_url, llm_model=fake.model, llm_first_token_seconds=1.0,
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'state.db'}", **kw,
-    )  # fmt: skip
 
 
 async def test_budgets_are_kept_in_the_database_so_a_restart_does_not_reset_them(
