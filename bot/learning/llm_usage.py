@@ -51,28 +51,28 @@ class DbUsage:
                 .where(LLMUsage.day == day)
                 .where(
                     (LLMUsage.platform == who[0]) & (LLMUsage.user_id == who[1])
-                    | (LLMUsage.platform == "") & (LLMUsage.user_id == "")
+                    | (LLMUsage.platform == EVERYONE[0]) & (LLMUsage.user_id == EVERYONE[1])
                 )
             )
             found = {(p, u): (a, t) for p, u, a, t in rows}
         return found.get(who, (0, 0))[0], found.get(EVERYONE, (0, 0))[1]
 
     async def add(self, day: date, who: Account, answers: int, tokens: int) -> None:
-        """The person's row and the bot-wide row, each created on the day's first use."""
-        for account, n in ((who, answers), (EVERYONE, 0)):
-            await self._bump(day, account, n, tokens)
-
-    async def _bump(self, day: date, who: Account, answers: int, tokens: int) -> None:
-        key = (LLMUsage.day == day) & (LLMUsage.platform == who[0]) & (LLMUsage.user_id == who[1])
-        change = {"answers": LLMUsage.answers + answers, "tokens": LLMUsage.tokens + tokens}
-        for _ in range(2):  # a first insert can race another replica's: then update
+        """The person's row and the bot-wide row in one transaction, each created on the
+        day's first use; an insert that races another replica's is retried as an update."""
+        for _ in range(2):
             async with self.db.sessions() as s:
-                done = await s.execute(update(LLMUsage).where(key).values(change))
-                if done.rowcount:
-                    await s.commit()
-                    return
-                s.add(LLMUsage(day=day, platform=who[0], user_id=who[1],
-                               answers=answers, tokens=tokens))  # fmt: skip
+                for (platform, user), n in ((who, answers), (EVERYONE, 0)):
+                    key = (
+                        (LLMUsage.day == day)
+                        & (LLMUsage.platform == platform)
+                        & (LLMUsage.user_id == user)
+                    )
+                    change = {"answers": LLMUsage.answers + n, "tokens": LLMUsage.tokens + tokens}
+                    done = await s.execute(update(LLMUsage).where(key).values(change))
+                    if not done.rowcount:
+                        s.add(LLMUsage(day=day, platform=platform, user_id=user,
+                                       answers=n, tokens=tokens))  # fmt: skip
                 try:
                     await s.commit()
                     return
