@@ -12,17 +12,28 @@ EVAL = yaml.safe_load((DATA / "eval_questions.yaml").read_text())
 # The 2026 material (LLMs, MLOps, metrics, overfitting, interviews, projects, trends), written
 # blind by learners' phrasing and kept apart, so its figures are reported on their own too.
 EVAL_2026 = yaml.safe_load((DATA / "eval_questions_2026.yaml").read_text())
-# Two more sets on the 2026 material, each written blind: 2026b measured 0.755 containment on
-# its first run and then served as a dev set; 2026c was first run after every change.
+# Four more sets on the 2026 material, each written blind: 2026b measured 0.755 containment on
+# its first run and then served as a dev set; 2026c measured 0.822 on its first run, after
+# every change of session 5; 2026d and 2026e (two writers with different personas) measured
+# 0.911 and 0.841 on their first run, before any change of session 6.
 SETS = {
     "roadmap": EVAL,
     "2026": EVAL_2026,
-    "2026b": yaml.safe_load((DATA / "eval_questions_2026b.yaml").read_text()),
-    "2026c": yaml.safe_load((DATA / "eval_questions_2026c.yaml").read_text()),
+    **{
+        name: yaml.safe_load((DATA / f"eval_questions_{name}.yaml").read_text())
+        for name in ("2026b", "2026c", "2026d", "2026e")
+    },
 }
 SETS = {name: [c for c in cases if c["doc"] != "NONE"] for name, cases in SETS.items()}
-# The target is 0.90. These floors guard what each set reaches now (0.904, 0.917, 0.796, 0.822).
-CONTAINMENT_FLOOR = {"roadmap": 0.9, "2026": 0.9, "2026b": 0.78, "2026c": 0.8}
+# The target is 0.90. These floors guard what each set reaches now, a question or two below.
+CONTAINMENT_FLOOR = {
+    "roadmap": 0.9,
+    "2026": 0.9,
+    "2026b": 0.78,
+    "2026c": 0.8,
+    "2026d": 0.88,
+    "2026e": 0.8,
+}
 OFFTOPIC = [
     q.strip() for q in (DATA / "offtopic_questions.txt").read_text().splitlines() if q.strip()
 ]
@@ -99,11 +110,14 @@ def test_short_term_questions_are_answered_but_look_alike_chat_is_declined(kb_re
     ]:
         got = answerer.answer(question)
         assert got.answered and section in {s.citation.section for s in got.sources}, question
-    tricky = (DATA / "offtopic_tricky.txt").read_text().splitlines()
-    answered = [q for q in tricky if q.strip() and answerer.answer(q).answered]
-    declined = 1 - len(answered) / len(tricky)
-    print(f"\nlook-alike off-topic questions declined: {declined:.2f}; answered: {answered}")
-    assert len(tricky) >= 50 and declined >= 0.9
+    # offtopic_blind.txt was written later by someone who saw neither documents nor code:
+    # 20 plainly off-topic, 25 look-alikes and 15 near-topic questions (wifi, css, excel...).
+    for name in ("offtopic_tricky.txt", "offtopic_blind.txt"):
+        tricky = [q for q in (DATA / name).read_text().splitlines() if q.strip()]
+        answered = [q for q in tricky if answerer.answer(q).answered]
+        declined = 1 - len(answered) / len(tricky)
+        print(f"\n{name}: declined {declined:.2f}; answered: {answered}")
+        assert len(tricky) >= 50 and declined >= 0.9
 
 
 @pytest.mark.parametrize("question", OFFTOPIC)
