@@ -426,6 +426,12 @@ class Answerer:
         """The text with typos corrected against the index's vocabulary."""
         return self.retriever.current().speller.correct(text)[0]
 
+    def strength(self, question: str) -> float:
+        """How closely the best passage matches `question` (the coverage gate's mixed score);
+        follow-ups compare a message alone with it joined to the previous question."""
+        res = self.retriever.search(question, k=TOP_CHUNKS + 2)
+        return max((mix(h.dense, h.unit) for h in res.hits), default=0.0)
+
     def suggestions(self) -> tuple[str, ...]:
         return suggestions_for(self.retriever.current(), self._covered)
 

@@ -245,7 +245,8 @@ class BotCore:
         if req.where == "dm" or req.replies_to_bot:
             earlier = await self.conversations.recent(where)
         previous = earlier[-1].meant if earlier else None
-        meant = resolve(question, previous, self.answerer.encode, self.answerer.spell)
+        reader = self.answerer
+        meant = resolve(question, previous, reader.encode, reader.spell, reader.strength)
         if meant.kind == "new":
             earlier = []  # a fresh question: the earlier ones would only mislead the model
         return replace(meant, previous=previous), earlier, where

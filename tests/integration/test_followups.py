@@ -26,13 +26,28 @@ SETS = {
     "dev3": yaml.safe_load((DATA / "followups4.yaml").read_text()),
     "dev4": yaml.safe_load((DATA / "followups5.yaml").read_text()),
     "fresh": yaml.safe_load((DATA / "followups6.yaml").read_text()),
+    "dev5": yaml.safe_load((DATA / "followups7.yaml").read_text()),
+    "dev6": yaml.safe_load((DATA / "followups8.yaml").read_text()),
 }
 # Regression floors, below the 0.85 target: where each set stands, not where it should. Set 5
 # measured 0.696 on its first run (0.826 with the second turns written in full) and then
 # shaped the typo, verdict and named-comparison rules; set 6, written blind after those,
 # measured 0.750 on its first run, the same as its second turns written in full: there the
 # extractive answers, not the reading of follow-ups, are the limit.
-FLOOR = {"dev": 0.8, "report": 0.8, "dev2": 0.75, "dev3": 0.75, "dev4": 0.8, "fresh": 0.7}
+# Sets 7 and 8, written with more varied follow-ups, measured 0.444 and 0.389 on their first
+# run (0.722 and 0.778 written in full) and then shaped the rules for messages the knowledge
+# base matches far better joined to the previous question, "vs X", bare qualifiers
+# ("for a beginner?"), "what's next" and whole-phrase swaps.
+FLOOR = {
+    "dev": 0.8,
+    "report": 0.8,
+    "dev2": 0.75,
+    "dev3": 0.75,
+    "dev4": 0.8,
+    "fresh": 0.7,
+    "dev5": 0.55,
+    "dev6": 0.45,
+}
 
 
 async def say(app, text: str, **kw) -> str:
@@ -50,6 +65,12 @@ async def test_a_follow_up_in_a_dm_is_answered_as_the_question_it_means(app, clo
     clock.advance(minutes=31)  # idle: a new conversation
     alone = await say(app, "and statistics?")
     assert not alone.startswith("↪")
+
+
+async def test_a_follow_up_no_rule_reads_is_joined_when_the_index_matches_it_far_better(app):
+    await say(app, "how much math do i really need for ml")
+    vague = await say(app, "which parts matter most")  # alone, nothing matches it well
+    assert "Math for ML" in vague and "linear algebra" in vague.lower()
 
 
 async def test_the_conversation_is_stored_so_a_restart_keeps_it(app):
@@ -77,6 +98,11 @@ def _contains(answerer: Answerer, question: str, case: dict) -> bool:
     return got.answered and any(p.lower() in text for p in case["expect_any"])
 
 
+def _resolve(answerer: Answerer, case: dict):
+    a = answerer
+    return resolve(case["second"], case["first"], a.encode, a.spell, a.strength)
+
+
 @pytest.mark.parametrize("name", SETS)
 def test_two_turn_conversations_with_and_without_follow_ups(kb_retriever, name):
     cases = SETS[name]
@@ -84,20 +110,17 @@ def test_two_turn_conversations_with_and_without_follow_ups(kb_retriever, name):
     related = [c for c in cases if c["related"] and c.get("doc") != "NONE"]
     with_, without, full = 0, 0, 0
     for case in related:
-        meant = resolve(case["second"], case["first"], answerer.encode, answerer.spell)
+        meant = _resolve(answerer, case)
         with_ += _contains(answerer, meant.question, case)
         without += _contains(answerer, case["second"], case)
         full += _contains(answerer, case["means"], case)  # what a perfect reading could get
     fresh = [c for c in cases if not c["related"]]
-    kept_apart = sum(
-        resolve(c["second"], c["first"], answerer.encode, answerer.spell).kind == "new"
-        for c in fresh
-    )
+    kept_apart = sum(_resolve(answerer, c).kind == "new" for c in fresh)
     n = len(related)
     print(
         f"\n{name}: {n} two-turn conversations; containment with follow-ups {with_ / n:.3f}, "
         f"without {without / n:.3f}, written in full {full / n:.3f}; "
         f"unrelated second questions kept apart {kept_apart}/{len(fresh)}"
     )
-    assert n >= 20 and kept_apart == len(fresh)
+    assert n >= 18 and kept_apart == len(fresh)
     assert with_ / n >= FLOOR[name] and with_ > without

@@ -101,3 +101,37 @@ def test_why_after_a_yes_no_question_asks_why_its_answer_holds():
     assert how.question == "why is it bad to jump into deep learning first?"
     what = resolve("why?", "what is overfitting", encode)  # not a yes/no question
     assert what.kind == "about" and what.question.startswith("what is overfitting")
+
+
+def test_a_message_matched_far_better_with_the_previous_question_continues_it():
+    """No rule reads "which parts matter most" as a follow-up; the knowledge base does: alone
+    it matches nothing well, joined to the previous question it does."""
+    scores = {"which parts matter most": 0.22, "what is gradient descent": 0.65}
+
+    def strength(question: str) -> float:
+        return scores.get(question, 0.6 if "math" in question else 0.5)
+
+    prev = "how much math do i really need for ml"
+    got = resolve("which parts matter most", prev, encode, strength=strength)
+    assert (got.kind, got.question) == ("about", f"{prev}: which parts matter most")
+    own = resolve("what is gradient descent", prev, encode, strength=strength)
+    assert own.kind == "new"  # its own subject: joining it gains nothing
+    assert resolve("which parts matter most", prev, encode).kind == "new"  # no scorer, no guess
+
+
+def test_comparisons_qualifiers_and_next_steps_lean_on_the_previous_question():
+    vs = resolve("vs tensorflow?", "Should I go with PyTorch for deep learning?", encode)
+    assert vs.kind == "about" and vs.question.endswith("PyTorch for deep learning vs tensorflow")
+    beginner = resolve("for a beginner?", "how do i learn rag", encode)
+    assert beginner.question == "how do i learn rag for a beginner?"
+    nxt = resolve("what's next", "i finished andrew ng's course", encode)
+    assert nxt.kind == "about" and "andrew ng" in nxt.question
+
+
+def test_a_swap_replaces_a_whole_phrase_and_only_its_own_clause():
+    dl = resolve("and deep learning?", "what classic ML algorithms should i learn first?", encode)
+    assert dl.question == "what deep learning should i learn first?"
+    prod = resolve(
+        "what about in production", "i trained a model in jupyter, how can others use it?", encode
+    )
+    assert prod.question == "i trained a model in production, how can others use it?"
