@@ -11,10 +11,12 @@ from __future__ import annotations
 import re
 
 _FIELD = r"(ml|machine learning|ai|data science|deep learning|this|it|the roadmap)"
+# "where do i start (with ML) (as a beginner)?" asks for the order; "where do i start with
+# docker" asks about docker, and is answered like any other question.
 _START = re.compile(
-    r"\bwhere (do|should|can|shall) (i|we|one|you) (even |actually |best )?(start|begin)"
-    r"|\bhow (do|should|can) (i|we|one|you) (even |actually |best )?(start|begin|get started)"
-    rf"( (with|in|on|learning|studying) {_FIELD}| (as|if)\b.*)?\??$"
+    r"\b(where|how) (do|should|can|shall) (i|we|one|you) (even |actually |best )?"
+    rf"(start|begin|get started)( (with|in|on|into|learning|studying) {_FIELD})?"
+    r"( (as|if|when)\b.*)?[\s?!.]*$"
     r"|\b(where|how) to (start|begin)\b|\bwhat (do|should) i (learn|study|do) (first|next)\b"
     r"|\bwhat (comes|is|should come) next\b|\b(learn|study|do) (next|first)\??$"
     r"|\bwhat (should|do) i (learn|study) (after|once|when)\b|\bafter (learning|finishing) \w+"

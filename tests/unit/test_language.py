@@ -94,6 +94,9 @@ def test_questions_are_not_small_talk(text):
         ("what should i learn next", True),
         ("how do i get started with ml", True),
         ("how do i start a project", False),
+        ("where should i start with machine learning as a beginner?", True),
+        ("where do i start with docker", False),  # a tool: answered like any question
+        ("where do i even start with llms", False),
         ("what math do I need?", False),
         ("when should i start applying for jobs", False),
     ],
