@@ -180,6 +180,7 @@ _LEAD = frozenset(
         "much",
         "many",
         "there",
+        "if",
     ]
 )
 _DUMMY = re.compile(r"^\s*(is|was|isn't|wasn't) it\b", re.I)  # "is it too late...": no referent

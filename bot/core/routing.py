@@ -18,7 +18,7 @@ _START = re.compile(
     rf"(start|begin|get started)( (with|in|on|into|learning|studying) {_FIELD})?"
     r"( (as|if|when)\b.*)?[\s?!.]*$"
     r"|\b(where|how) to (start|begin)\b|\bwhat (do|should) i (learn|study|do) (first|next)\b"
-    r"|\bwhat (comes|is|should come) next\b|\b(learn|study|do) (next|first)\??$"
+    r"|\bwhat('?s| comes| is| should come) next\b|\b(learn|study|do) (next|first)\??$"
     r"|\bwhat (should|do) i (learn|study) (after|once|when)\b|\bafter (learning|finishing) \w+"
     r"|\bwhat('?s| is) the (best |right )?(learning )?(order|path|roadmap)\b"
     rf"|\bfirst steps?\b|\bget(ting)? started( (with|in) {_FIELD})?\??$|\bcomplete beginner\b|\bjust starting( out)?\b",

@@ -135,3 +135,8 @@ def test_a_swap_replaces_a_whole_phrase_and_only_its_own_clause():
         "what about in production", "i trained a model in jupyter, how can others use it?", encode
     )
     assert prod.question == "i trained a model in production, how can others use it?"
+
+
+def test_the_subject_drops_the_words_around_it():
+    fix = resolve("how do i fix it then", "how do i know if my model is overfitting", encode)
+    assert fix.question == "how do i fix model overfitting then"

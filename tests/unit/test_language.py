@@ -92,6 +92,7 @@ def test_questions_are_not_small_talk(text):
         ("Where should I begin?", True),
         ("what should I learn after python basics?", True),
         ("what should i learn next", True),
+        ("ok what's next?", True),
         ("how do i get started with ml", True),
         ("how do i start a project", False),
         ("where should i start with machine learning as a beginner?", True),
