@@ -315,7 +315,10 @@ def _select_units(
     qset = set(qterms)
     picker = _Picker(snap, max_chars)
     if _intro_just_ahead(snap, hits):  # a section close behind an intro (a signpost that
-        hits = [hits[1], hits[0], *hits[2:]]  # touches every topic lightly) answers instead
+        hits = hits[1:]  # touches every topic lightly) answers instead
+    # Nor is an intro quoted beside a section: it only repeats what the document is about
+    # and takes the room of a runner-up that may hold the answer.
+    hits = [hits[0], *(h for h in hits[1:] if not snap.is_intro[h.chunk])]
     top = hits[0]
     opening = _opening_if_heading_matches(snap, top.chunk, qset)
     if opening is not None:  # the question is the section's heading: its point comes first

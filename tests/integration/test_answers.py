@@ -146,6 +146,11 @@ def test_answers_are_chat_sized_and_cited_by_title_and_section(kb_retriever):
 def test_a_section_close_behind_a_document_intro_answers_first(kb_retriever):
     got = Answerer(kb_retriever).answer("how do i prepare for ml system design interviews")
     assert got.sources[0].citation.section == "ML system design interviews"
+    # The intro it passed over is not quoted beside it: it used to take the room of the
+    # section's own definition.
+    day = Answerer(kb_retriever).answer("what does an ml engineer actually do all day")
+    assert [s.citation.section for s in day.sources] == ["What an ML engineer does"]
+    assert "designs, builds, deploys and maintains" in " ".join(x.text for x in day.lines)
 
 
 def test_lines_are_grouped_by_source(kb_retriever):
