@@ -27,6 +27,15 @@ EXPANSIONS = {
     "slm": "small language model",
     "slms": "small language models",
     "gpu's": "gpus",
+    "clt": "central limit theorem",
+    "knn": "k-nearest neighbours",
+    "svms": "support vector machines",
+    "dsa": "data structures and algorithms",
+    "oop": "object-oriented programming",
+    "sota": "state of the art",
+    "genai": "generative ai",
+    "xgb": "xgboost",
+    "gbdt": "gradient-boosted trees",
 }
 _WORD = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, EXPANSIONS)) + r")(?![\w-])", re.I)
 

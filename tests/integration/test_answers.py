@@ -105,6 +105,7 @@ def test_short_term_questions_are_answered_but_look_alike_chat_is_declined(kb_re
     ("my python snake wont eat") were written apart from this rule and are mostly declined."""
     answerer = Answerer(kb_retriever)
     for question, section in [
+        ("explain the clt simply", "Central limit theorem and maximum likelihood"),
         ("lora?", "Fine-tuning with LoRA and QLoRA"),
         ("early stopping?", "Regularisation in deep learning"),
     ]:

@@ -176,4 +176,8 @@ def test_learners_short_forms_are_spelled_out_and_chat_fillers_ignored():
         "which vector database for deep learning, kubernetes or not?"
     )
     assert expand("my cv and the dbt docs") == "my cv and the dbt docs"  # no guesses
+    assert expand("explain the CLT simply") == "explain the central limit theorem simply"
+    assert expand("knn or xgb for dsa rounds?") == (
+        "k-nearest neighbours or xgboost for data structures and algorithms rounds?"
+    )
     assert terms("which vector db tbh pls") == terms("which vector db")
