@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bot.core.routing import LEARNING_ORDER_QUERY, asks_learning_order
+from bot.retrieval.resources import is_resource_section
 from bot.retrieval.retriever import Retriever
 from bot.retrieval.search import Hit, Mode, mix
 from bot.retrieval.snapshot import ChunkInfo, IndexSnapshot
@@ -245,15 +246,31 @@ def _opening_if_heading_matches(snap: IndexSnapshot, chunk: int, qset: set[str])
     info = snap.chunks[chunk]
     if not qset or not info.section or not info.units or _continues_section(snap, chunk):
         return None
-    last = info.section.split(SECTION_SEP)[-1]
-    heading = set(terms(last))
-    if (
-        not last.endswith("?")
-        or not heading
-        or len(qset & heading) / len(qset | heading) < HEADING_MATCH
-    ):
+    if not info.section.endswith("?") or _heading_overlap(snap, chunk, qset) < HEADING_MATCH:
         return None
     return next((u for u in info.units if _quotable(snap, u)), None)
+
+
+def _heading_overlap(snap: IndexSnapshot, chunk: int, qset: set[str]) -> float:
+    """Share of words the question and the section's own heading have in common (Jaccard)."""
+    heading = set(terms(snap.chunks[chunk].section.split(SECTION_SEP)[-1]))
+    return len(qset & heading) / len(qset | heading) if qset and heading else 0.0
+
+
+def _heading_match_first(snap: IndexSnapshot, hits: list[Hit], qset: set[str]) -> list[Hit]:
+    """A section close behind the best whose heading is the question asked ("what does an
+    mlops engineer do all day" -> "What Does an MLOps Engineer Do") answers first, unless the
+    best one's heading matches the question as well."""
+    lead = _heading_overlap(snap, hits[0].chunk, qset)
+    if lead >= HEADING_MATCH / 2 or is_resource_section(snap.chunks[hits[0].chunk].section):
+        return hits  # the best one is about the question too, or a list asked for
+    for h in hits[1:TOP_CHUNKS]:
+        if h.fused < hits[0].fused - RUNNER_UP_GAP:
+            break
+        match = _heading_overlap(snap, h.chunk, qset)
+        if match >= HEADING_MATCH:
+            return [h, *(x for x in hits if x is not h)]
+    return hits
 
 
 def _continues_section(snap: IndexSnapshot, chunk: int) -> bool:
@@ -316,6 +333,7 @@ def _select_units(
     picker = _Picker(snap, max_chars)
     if _intro_just_ahead(snap, hits):  # a section close behind an intro (a signpost that
         hits = hits[1:]  # touches every topic lightly) answers instead
+    hits = _heading_match_first(snap, hits, qset)
     # Nor is an intro quoted beside a section: it only repeats what the document is about
     # and takes the room of a runner-up that may hold the answer.
     hits = [hits[0], *(h for h in hits[1:] if not snap.is_intro[h.chunk])]
@@ -411,6 +429,16 @@ def suggestions_for(snap: IndexSnapshot, covered) -> tuple[str, ...]:
     return snap.suggestions
 
 
+# Where a chatty message breaks into clauses: punctuation, and words that start a new ask.
+_CLAUSE_BREAK = re.compile(r"[,.;:!?]+\s+|\s+(?:but|and then|also|any|so)\s+", re.I)
+
+
+def _clauses(question: str) -> list[str]:
+    """The message's clauses with at least two search terms, if it has more than one."""
+    parts = [p.strip() for p in _CLAUSE_BREAK.split(question) if p.strip()]
+    return [p for p in parts if len(parts) > 1 and len(terms(p)) >= 2]
+
+
 class Answerer:
     def __init__(self, retriever: Retriever, max_chars: int = 1000) -> None:
         self.retriever = retriever
@@ -450,6 +478,8 @@ class Answerer:
         snap = res.snapshot
         covered, info = is_covered(res.hits, res.qterms, snap)
         if not covered:
+            res, covered, info = self._best_clause(question, res, info, mode)
+        if not covered:
             nearby: tuple[str, ...] = ()
             if res.hits and info.get("mixed", 0) >= MIN_MIXED - NEARBY_MARGIN:
                 top = [snap.chunks[h.chunk] for h in res.hits[:MAX_SOURCES]]
@@ -464,6 +494,18 @@ class Answerer:
                 debug=info,
             )
         return self._quote(question, res, res.hits, info, t0)
+
+    def _best_clause(self, question: str, res, info: dict, mode: Mode):  # type: ignore[no-untyped-def]
+        """A long message whose whole matches nothing well may hold a clause that does: "our
+        gpt calls are getting expensive and slow, any tricks to cut cost and latency?". The
+        clause matched best is answered, if it is covered and matched better than the whole."""
+        best = (res, False, info)
+        for part in _clauses(question):
+            found = self.retriever.search(part, k=TOP_CHUNKS + 2, mode=mode)
+            covered, seen = is_covered(found.hits, found.qterms, found.snapshot)
+            if covered and seen["mixed"] >= best[2].get("mixed", 0):
+                best = (found, True, {**seen, "clause": part})
+        return best
 
     def answer_learning_order(self, question: str) -> Answer:
         """'Where do I start?': the roadmap's learning-order section, when it has one."""

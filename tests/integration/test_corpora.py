@@ -92,3 +92,7 @@ def test_web_articles_are_cited_by_title_and_section(index_of):
     assert got.answered
     label = got.sources[0].citation.label
     assert label.startswith("How to Become a Data Engineer") and " › " in label
+    # A section close behind the best, whose heading is the question asked, answers first
+    # (the best one, "Final Thoughts", only touched the topic).
+    math = index_of("web").respond("do i need to know machine learning math for mlops")
+    assert math.sources[0].citation.section == "How Much Machine Learning Math Do You Need"
