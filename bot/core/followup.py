@@ -183,6 +183,8 @@ _LEAD = frozenset(
         "if",
     ]
 )
+# Words that colour a question without being its subject: "what is mlops exactly".
+_FILLER = frozenset(["about", "now", "really", "actually", "even", "exactly", "just", "tho"])
 _DUMMY = re.compile(r"^\s*(is|was|isn't|wasn't) it\b", re.I)  # "is it too late...": no referent
 # Words that judge a subject without naming one: "worth the money tho", "too hard?".
 _VERDICT = frozenset(
@@ -324,7 +326,7 @@ def _subject(previous: str) -> str:
     deep learning after classic ml" -> "deep learning after classic ml"). Unlike _content it
     keeps "learning", "ml" and small words inside the phrase."""
     tokens = previous.rstrip(" ?.!").split()
-    kept = [t for t in tokens if _bare(t) not in _LEAD]
+    kept = [t for t in tokens if _bare(t) not in _LEAD and _bare(t) not in _FILLER]
     return " ".join(kept or tokens)
 
 

@@ -140,3 +140,5 @@ def test_a_swap_replaces_a_whole_phrase_and_only_its_own_clause():
 def test_the_subject_drops_the_words_around_it():
     fix = resolve("how do i fix it then", "how do i know if my model is overfitting", encode)
     assert fix.question == "how do i fix model overfitting then"
+    mlops = resolve("any free resources for it?", "what is mlops exactly", encode)
+    assert mlops.question == "any free resources for mlops?"
