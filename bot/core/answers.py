@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -197,6 +199,16 @@ class _Picker:
             self.used += len(self.snap.unit_texts[u]) + 2
         return True
 
+    @contextmanager
+    def leaving(self, room: int) -> Iterator[None]:
+        """Fill only up to the budget less `room`, kept for what is added afterwards."""
+        full = self.max_chars
+        self.max_chars = full - room
+        try:
+            yield
+        finally:
+            self.max_chars = full
+
     def force(self, chunk: int, u: int, score: float) -> None:
         """The one line an answer cannot do without, even over the budget (cut when cited)."""
         self.lines.append((chunk, u, score))
@@ -320,6 +332,17 @@ def _intro_just_ahead(snap: IndexSnapshot, hits: list[Hit]) -> bool:
     )
 
 
+def _answer_order(snap: IndexSnapshot, hits: list[Hit], qset: set[str]) -> list[Hit]:
+    """The passages in the order they answer: a section close behind an intro (a signpost
+    that touches every topic of its document lightly) answers instead of it, a section whose
+    heading is the question comes first, and no intro is quoted beside a section, where it
+    would only take the room of a runner-up that may hold the answer."""
+    if _intro_just_ahead(snap, hits):
+        hits = hits[1:]
+    hits = _heading_match_first(snap, hits, qset)
+    return [hits[0], *(h for h in hits[1:] if not snap.is_intro[h.chunk])]
+
+
 def _select_units(
     snap: IndexSnapshot,
     hits: list[Hit],
@@ -331,22 +354,16 @@ def _select_units(
     (a whole list, a referent), then the section's next best lines, then close runners-up."""
     qset = set(qterms)
     picker = _Picker(snap, max_chars)
-    if _intro_just_ahead(snap, hits):  # a section close behind an intro (a signpost that
-        hits = hits[1:]  # touches every topic lightly) answers instead
-    hits = _heading_match_first(snap, hits, qset)
-    # Nor is an intro quoted beside a section: it only repeats what the document is about
-    # and takes the room of a runner-up that may hold the answer.
-    hits = [hits[0], *(h for h in hits[1:] if not snap.is_intro[h.chunk])]
+    hits = _answer_order(snap, hits, qset)
     top = hits[0]
     opening = _opening_if_heading_matches(snap, top.chunk, qset)
     if opening is not None:  # the question is the section's heading: its point comes first
         picker.add(top.chunk, _with_context(snap, top.chunk, opening), 1.0)
     tie = len(hits) > 1 and hits[1].fused >= top.fused - TIE_GAP
     close = len(hits) > 1 and hits[1].fused >= top.fused - RUNNER_UP_GAP
-    if close:  # leave room for a close runner-up, which may hold the answer
-        picker.max_chars = int(max_chars * SHARE)
-    _take_groups(snap, picker, top.chunk, qvec, qset, 2 if tie else PRIMARY_LINES)
-    picker.max_chars = max_chars
+    room = max_chars - int(max_chars * SHARE) if close else 0  # for a close runner-up,
+    with picker.leaving(room):  # which may hold the answer
+        _take_groups(snap, picker, top.chunk, qvec, qset, 2 if tie else PRIMARY_LINES)
     sources = 1
     for h in hits[1:TOP_CHUNKS]:
         if sources >= MAX_SOURCES or h.fused < top.fused - RUNNER_UP_GAP:
