@@ -47,6 +47,14 @@ class LLMStats:
         return statistics.quantiles(data, n=100, method="inclusive")[int(p) - 1]
 
 
+@dataclass
+class _Tally:
+    """What one request spent: generated answers (0 or 1) and tokens over its model calls."""
+
+    answers: int = 0
+    tokens: int = 0
+
+
 class Generator:
     def __init__(
         self,
@@ -80,6 +88,21 @@ class Generator:
         day = self._day()
         if await self._spent(day, who):
             return self._fallback(extractive, "budget")
+        tally = _Tally()
+        try:
+            return await self._generate(question, turns, on_text, asked, extractive, tally)
+        finally:
+            await self._book(day, who, tally)
+
+    async def _generate(
+        self,
+        question: str,
+        turns: list[tuple[str, str]],
+        on_text: OnText | None,
+        asked: str | None,
+        extractive: Answer,
+        tally: _Tally,
+    ) -> Answer:
         chunks = list(extractive.retrieved)
         passages = [
             (n, section_label(c.title, c.section), prompt.without_instructions(c.text))
@@ -88,7 +111,7 @@ class Generator:
         t0 = time.perf_counter()
         shown = on_text if asked is None else None  # not the English draft of a translation
         try:
-            text = await self._complete(prompt.messages(question, passages, turns), day, who, shown)
+            text = await self._complete(prompt.messages(question, passages, turns), tally, shown)
         except LLMFailure as failure:
             return self._fallback(extractive, failure.reason)
         checked = check(text, {n: t for n, _, t in passages}, self.answerer.encode)
@@ -96,9 +119,9 @@ class Generator:
             return self._fallback(extractive, "ungrounded")
         lines, translated = checked.lines, None
         if asked is not None:
-            translated = await self._translated(checked.lines, asked, day, who, on_text)
+            translated = await self._translated(checked.lines, asked, tally, on_text)
             lines = translated or lines
-        await self.usage.add(day, who, 1, 0)
+        tally.answers = 1
         self.stats.generated += 1
         self.stats.latencies_ms.append((time.perf_counter() - t0) * 1000)
         LLM_ANSWERS.labels(outcome="generated", reason="").inc()
@@ -114,21 +137,24 @@ class Generator:
         if await self._spent(day, who):
             self._count_fallback("budget")
             return None
+        tally = _Tally()
         try:
-            english = await self._complete(prompt.to_english(text), day, who, None)
+            english = await self._complete(prompt.to_english(text), tally, None)
         except LLMFailure as failure:
             self._count_fallback(failure.reason)
             return None
+        finally:
+            await self._book(day, who, tally)
         line = " ".join(english.split())
         return line[:500] or None
 
     async def _translated(
-        self, lines: list[tuple[str, int]], asked: str, day: date, who: Account, on_text
+        self, lines: list[tuple[str, int]], asked: str, tally: _Tally, on_text
     ) -> list[tuple[str, int]] | None:  # type: ignore[no-untyped-def]
         """The checked lines in the learner's language, each still citing its passage; None
         when the model fails or the citations do not come back one for one, in order."""
         try:
-            text = await self._complete(prompt.translate(lines, asked), day, who, on_text)
+            text = await self._complete(prompt.translate(lines, asked), tally, on_text)
         except LLMFailure:
             return None
         back = prompt.cited_lines(text)
@@ -136,9 +162,9 @@ class Generator:
             return None
         return back
 
-    async def _complete(self, messages: list[dict], day: date, who: Account, on_text) -> str:  # type: ignore[no-untyped-def]
+    async def _complete(self, messages: list[dict], tally: _Tally, on_text) -> str:  # type: ignore[no-untyped-def]
         """The model's whole text (streamed to on_text); its tokens are counted even when
-        it fails part way."""
+        it fails part way, and booked with the request's other calls."""
         usage = Usage()
         text = ""
         try:
@@ -150,9 +176,13 @@ class Generator:
             spent = usage.total or len("".join(usage.chunks)) // 4
             self.stats.tokens += spent
             LLM_TOKENS.inc(spent)
-            if spent:
-                await self.usage.add(day, who, 0, spent)
+            tally.tokens += spent
         return text
+
+    async def _book(self, day: date, who: Account, tally: _Tally) -> None:
+        """One write per request, however many model calls it took (answer, translation)."""
+        if tally.answers or tally.tokens:
+            await self.usage.add(day, who, tally.answers, tally.tokens)
 
     async def tokens_today(self) -> tuple[int, int]:
         """The whole bot's tokens spent today (UTC) and the daily budget, for /admin stats."""

@@ -385,6 +385,29 @@ async def test_the_global_token_budget_counts_every_call_across_people(kb_retrie
     assert spent.debug["llm_fallback"] == "budget"
 
 
+async def test_a_request_books_its_answer_and_tokens_in_one_write(kb_retriever, fake):
+    """The answer and the tokens of all its model calls (here the answer and a translation)
+    go to the database together, and a failed call still books what it spent."""
+    from bot.learning.llm_usage import MemoryUsage
+
+    class Counted(MemoryUsage):
+        writes: list[tuple[int, int]] = []
+
+        async def add(self, day, who, answers, tokens):  # type: ignore[no-untyped-def]
+            self.writes.append((answers, tokens))
+            await super().add(day, who, answers, tokens)
+
+    gen = generator(kb_retriever, fake)
+    gen.usage = Counted()
+    fake.queue = [Script(text=MATH), Script(text=MATH_DE)]
+    await gen.respond("what math do I need?", ("t", "1"), [], asked=GERMAN)
+    assert Counted.writes == [(1, 680)]
+    fake.script = Script(status=500)
+    await gen.respond("what math do I need?", ("t", "1"), [])
+    assert Counted.writes == [(1, 680)]  # nothing spent, nothing written
+    assert await gen.usage.spent(gen._day(), ("t", "1")) == (1, 680)
+
+
 async def test_the_model_sees_the_conversation_s_recent_questions(kb_settings, fake, tmp_path):
     from bot.bootstrap import build_app
 
