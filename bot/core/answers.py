@@ -446,16 +446,6 @@ def suggestions_for(snap: IndexSnapshot, covered) -> tuple[str, ...]:
     return snap.suggestions
 
 
-# Where a chatty message breaks into clauses: punctuation, and words that start a new ask.
-_CLAUSE_BREAK = re.compile(r"[,.;:!?]+\s+|\s+(?:but|and then|also|any|so)\s+", re.I)
-
-
-def _clauses(question: str) -> list[str]:
-    """The message's clauses with at least two search terms, if it has more than one."""
-    parts = [p.strip() for p in _CLAUSE_BREAK.split(question) if p.strip()]
-    return [p for p in parts if len(parts) > 1 and len(terms(p)) >= 2]
-
-
 class Answerer:
     def __init__(self, retriever: Retriever, max_chars: int = 1000) -> None:
         self.retriever = retriever
@@ -495,8 +485,6 @@ class Answerer:
         snap = res.snapshot
         covered, info = is_covered(res.hits, res.qterms, snap)
         if not covered:
-            res, covered, info = self._best_clause(question, res, info, mode)
-        if not covered:
             nearby: tuple[str, ...] = ()
             if res.hits and info.get("mixed", 0) >= MIN_MIXED - NEARBY_MARGIN:
                 top = [snap.chunks[h.chunk] for h in res.hits[:MAX_SOURCES]]
@@ -511,18 +499,6 @@ class Answerer:
                 debug=info,
             )
         return self._quote(question, res, res.hits, info, t0)
-
-    def _best_clause(self, question: str, res, info: dict, mode: Mode):  # type: ignore[no-untyped-def]
-        """A long message whose whole matches nothing well may hold a clause that does: "our
-        gpt calls are getting expensive and slow, any tricks to cut cost and latency?". The
-        clause matched best is answered, if it is covered and matched better than the whole."""
-        best = (res, False, info)
-        for part in _clauses(question):
-            found = self.retriever.search(part, k=TOP_CHUNKS + 2, mode=mode)
-            covered, seen = is_covered(found.hits, found.qterms, found.snapshot)
-            if covered and seen["mixed"] >= best[2].get("mixed", 0):
-                best = (found, True, {**seen, "clause": part})
-        return best
 
     def answer_learning_order(self, question: str) -> Answer:
         """'Where do I start?': the roadmap's learning-order section, when it has one."""
