@@ -24,6 +24,7 @@ from bot.retrieval.chroma import collection_names, open_chroma, version_of
 from bot.retrieval.embedding import load_encoder, model_key, resolve_model
 from bot.retrieval.manifest import ChromaManifestStore, DocEntry, FileManifestStore, Manifest
 from ingest.chunking import Chunk, chunk_document
+from ingest.embed_cache import EmbeddingCache
 from ingest.loaders import LoadError, content_hash, discover, parse_bytes, read_checked
 from ingest.sweep import Swept, sweep_orphan_segments
 
@@ -48,6 +49,7 @@ class IngestReport:
     chunks_updated: int = 0
     chunks_removed: int = 0
     chunks_embedded: int = 0
+    vectors_reused: int = 0  # texts (chunks and sentences) whose vectors the cache held
     chunks_total: int = 0
     version: int = 0
     seconds: float = 0.0
@@ -74,7 +76,8 @@ class IngestReport:
             f"{len(self.docs_removed)} removed, {len(self.docs_unchanged)} unchanged (skipped), "
             f"{len(self.docs_failed)} failed.",
             f"Chunks: {self.chunks_added} added, {self.chunks_updated} updated, "
-            f"{self.chunks_removed} removed; {self.chunks_embedded} embedded.",
+            f"{self.chunks_removed} removed; {self.chunks_embedded} embedded"
+            + (f" ({self.vectors_reused} vectors reused)." if self.vectors_reused else "."),
         ]
         for name in self.docs_removed:
             lines.append(f"  removed: {name}")
@@ -109,6 +112,7 @@ class IngestReport:
                 "updated": self.chunks_updated,
                 "removed": self.chunks_removed,
                 "embedded": self.chunks_embedded,
+                "vectors_reused": self.vectors_reused,
                 "total": self.chunks_total,
             },
             "swept": {"folders": self.swept.folders, "bytes": self.swept.bytes},
@@ -368,7 +372,8 @@ def _build_version(
             progress("loading embedding model", 1, 1)
         unit_rows = [(c, i, u) for c in all_chunks for i, u in enumerate(c.units)]
         texts = [c.embed_text for c in all_chunks] + [u for _, _, u in unit_rows]
-        vecs = _encode_all(encoder, texts, progress)
+        cache = EmbeddingCache(Path(settings.cache_dir), model_key(model), encoder.dim)
+        vecs, report.vectors_reused = _encode_new(encoder, cache, texts, progress)
         chunk_vecs, unit_vecs = vecs[: len(all_chunks)], vecs[len(all_chunks) :]
         step = 512
         for i in range(0, len(all_chunks), step):
@@ -427,6 +432,23 @@ def _build_version(
             f"new index is incomplete ({chunk_col.count()}/{want_chunks} chunks, "
             f"{unit_col.count()}/{want_units} units); the previous index keeps serving"
         )
+
+
+def _encode_new(encoder, cache: EmbeddingCache, texts: list[str], progress: Progress | None):
+    """Every text's vector, and how many came from the cache (embedded before, by any
+    ingest with this cache folder); the others are embedded now and kept for next time."""
+    import numpy as np
+
+    known = cache.get(texts)
+    todo = [i for i in range(len(texts)) if i not in known]
+    out = np.zeros((len(texts), encoder.dim), dtype=np.float32)
+    for i, vec in known.items():
+        out[i] = vec
+    if todo:
+        fresh = _encode_all(encoder, [texts[i] for i in todo], progress)
+        out[todo] = fresh
+        cache.put([texts[i] for i in todo], fresh)
+    return out, len(known)
 
 
 def _encode_all(encoder, texts: list[str], progress: Progress | None):

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
@@ -43,17 +43,24 @@ async def due_now(
 ) -> list[tuple[Any, date, str]]:
     """(key, local date, zone) of every `active` row whose local `minute` has come within the
     grace window, on a local date for which `on_day(date)` holds (one of its days, nothing sent
-    yet). One query per (zone bucket, window): daily nudges, group posts and weekly digests all
-    ask this, so the time-zone arithmetic exists once."""
+    yet). Two queries whatever the number of zones: daily nudges, group posts and weekly
+    digests all ask this every tick, so the time-zone arithmetic exists once."""
     zones = list((await s.execute(select(tz).where(active).distinct())).scalars())
-    due: list[tuple[Any, date, str]] = []
+    # Every (zone bucket, window) is one branch of a single query; a row's local date is the
+    # window its minute falls in (a zone's windows never overlap).
+    branches: dict[str, list[tuple[date, int, int]]] = {}
+    conditions = []
     for (day, minute_now), bucket in zone_buckets(zones, now).items():
         for wday, lo, hi in windows(day, minute_now, grace_minutes):
-            rows = await s.execute(
-                select(key, tz).where(tz.in_(bucket), active, minute.between(lo, hi), on_day(wday))
-            )
-            due.extend((k, wday, zone) for k, zone in rows)
-    return due
+            conditions.append(and_(tz.in_(bucket), minute.between(lo, hi), on_day(wday)))
+            for zone in bucket:
+                branches.setdefault(zone, []).append((wday, lo, hi))
+    if not conditions:
+        return []
+    rows = await s.execute(select(key, tz, minute).where(active, or_(*conditions)))
+    return [
+        (k, wday, zone) for k, zone, at in rows for wday, lo, hi in branches[zone] if lo <= at <= hi
+    ]
 
 
 def week_of(day: date) -> date:

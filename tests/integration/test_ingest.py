@@ -95,6 +95,22 @@ def test_first_ingest_then_no_change_embeds_nothing(corpus, make_settings):
     assert again.version == first.version
 
 
+def test_vectors_embedded_before_are_reused_and_answer_the_same(corpus, make_settings, tmp_path):
+    """A second index of the same documents (another data folder, the same cache) embeds
+    nothing again and answers exactly as the first."""
+    import uuid
+
+    write_doc(corpus, "new.md", "New", {"Fresh": f"A sentence never seen: {uuid.uuid4()}."})
+    first = make_settings(data_dir=tmp_path / "a")
+    report = run_ingest(first, [corpus], progress=False)
+    second = make_settings(data_dir=tmp_path / "b")
+    again = run_ingest(second, [corpus], progress=False)
+    assert again.chunks_embedded == 5 and again.vectors_reused == report.vectors_reused + 2
+    assert "vectors reused" in again.summary()
+    a, b = (answer(s, "what is the secret animal?") for s in (first, second))
+    assert a.answered and (a.lines, a.sources, a.debug) == (b.lines, b.sources, b.debug)
+
+
 def test_chunks_keep_title_section_source_and_hash(corpus, make_settings):
     settings = make_settings()
     run_ingest(settings, [corpus], progress=False)
