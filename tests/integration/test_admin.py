@@ -93,9 +93,15 @@ async def test_reingest_in_background_one_at_a_time_with_a_report(admin_app):
 
 
 async def test_questions_during_a_reingest_never_fail(admin_app):
+    import uuid
+
     doc = admin_app.settings.knowledge_dir / "04-math.md"
+    # Sentences never embedded before, so the re-ingest takes long enough to ask during it
+    # (vectors of unchanged text come from the cache).
+    notes = " ".join(f"Study note {i} for this run is {uuid.uuid4()}." for i in range(60))
     doc.write_text(
         doc.read_text().replace("three areas of mathematics", "three big areas of mathematics")
+        + f"\n\n## Study notes\n\n{notes}\n"
     )
     questions = [
         "what math do I need?",

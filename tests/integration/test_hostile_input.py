@@ -155,7 +155,7 @@ def test_generated_messages_never_break_the_core(hostile, command_names):
     loop, app = hostile
 
     @settings(
-        max_examples=400,
+        max_examples=300,
         deadline=None,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
         derandomize=True,

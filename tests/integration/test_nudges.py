@@ -253,7 +253,9 @@ async def test_simulated_year_with_restarts_has_no_duplicate_and_no_missing_nudg
         "la": ("America/Los_Angeles", "23:59"),
         "tokyo": ("Asia/Tokyo", "12:00"),
     }
-    digest_days = {"berlin": 2, "kolkata": 0, "tokyo": None}  # Wednesday, Monday, off
+    # Wednesday, Monday, off; Sunday for the rest. Los Angeles changes clocks on New York's
+    # dates, so it does without a digest: each one draws a chart, the slowest step here.
+    digest_days = {"berlin": 2, "kolkata": 0, "tokyo": None, "la": None}
     for user, (tz, at) in learners.items():
         await add_learner(app, user, tz, at, digest_day=digest_days.get(user, 6))
     start = datetime(2026, 1, 1, tzinfo=UTC)
@@ -311,7 +313,7 @@ async def test_simulated_year_with_restarts_has_no_duplicate_and_no_missing_nudg
     )
     assert restarts > 50 and in_tick > 20
     assert duplicates == 0 and missing == 0
-    assert set(weekly) == {1} and weekly[1] >= 7 * 50  # every whole week once, none twice
+    assert set(weekly) == {1} and weekly[1] >= 6 * 50  # every whole week once, none twice
 
 
 async def test_learner_who_cannot_be_messaged_is_told_once_at_next_command(app, clock):
