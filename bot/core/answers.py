@@ -111,6 +111,11 @@ def keyword_evidence(qterms: list[str], snap: IndexSnapshot, hit: Hit) -> float:
     return sum(w for t, w in weights.items() if t in words) / total if total else 0.0
 
 
+def best_mixed(hits: list[Hit]) -> float:
+    """The best passage's score as the coverage gate sees it: chunk and best sentence mixed."""
+    return max((mix(h.dense, h.unit) for h in hits), default=0.0)
+
+
 def is_covered(hits: list[Hit], qterms: list[str], snap: IndexSnapshot) -> tuple[bool, dict]:
     """Covered when a passage, or one sentence in it, is close to the question; a long
     section cannot hide its one relevant sentence, and loose matches need shared key words."""
@@ -118,7 +123,7 @@ def is_covered(hits: list[Hit], qterms: list[str], snap: IndexSnapshot) -> tuple
         return False, {"reason": "no hits"}
     best_dense = max(h.dense for h in hits)
     best_unit = max(h.unit for h in hits)
-    mixed = max(mix(h.dense, h.unit) for h in hits)
+    mixed = best_mixed(hits)
     evidence = keyword_evidence(qterms, snap, hits[0])
     info = {
         "best_dense": round(best_dense, 4),
@@ -468,7 +473,7 @@ class Answerer:
         """How closely the best passage matches `question` (the coverage gate's mixed score);
         follow-ups compare a message alone with it joined to the previous question."""
         res = self.retriever.search(question, k=TOP_CHUNKS + 2)
-        return max((mix(h.dense, h.unit) for h in res.hits), default=0.0)
+        return best_mixed(res.hits)
 
     def suggestions(self) -> tuple[str, ...]:
         return suggestions_for(self.retriever.current(), self._covered)
