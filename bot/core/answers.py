@@ -101,8 +101,9 @@ def keyword_evidence(qterms: list[str], snap: IndexSnapshot, hit: Hit) -> float:
 
     Words the knowledge base has never seen weigh the most, so "weather in Paris" is not
     rescued by a stray common word, while a rare exact term ("SARSA", "U-Net") counts fully.
+    Numbers are quantities, not topics ("98% accuracy", "3 years"): they do not count.
     """
-    uniq = set(qterms)
+    uniq = {t for t in qterms if not t.isdigit()}
     if not uniq:
         return 0.0
     words = set(snap.bm25_terms[hit.chunk])
@@ -136,7 +137,18 @@ def is_covered(hits: list[Hit], qterms: list[str], snap: IndexSnapshot) -> tuple
     short = len(set(qterms)) <= RESCUE_MAX_TERMS
     if short and evidence >= RESCUE_EVIDENCE and mixed >= RESCUE_MIN_MIXED:
         return True, {**info, "rescued": "keywords"}
-    return mixed >= MIN_MIXED and evidence >= MIN_KEYWORD_EVIDENCE, info
+    if mixed >= MIN_MIXED and evidence >= MIN_KEYWORD_EVIDENCE:
+        return True, info
+    if mixed >= RESCUE_MIN_MIXED and _names_heading(snap, hits[0].chunk, set(qterms)):
+        return True, {**info, "rescued": "heading"}
+    return False, info
+
+
+def _names_heading(snap: IndexSnapshot, chunk: int, qset: set[str]) -> bool:
+    """The question names the best section's whole heading, of two words or more ("any tricks
+    to cut cost and latency?" -> "Cost and latency"): the embedding may miss what the words say."""
+    heading = set(terms(snap.chunks[chunk].section.split(SECTION_SEP)[-1]))
+    return len(heading) >= 2 and heading <= qset
 
 
 def _unit_scores(

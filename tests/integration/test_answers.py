@@ -182,3 +182,27 @@ def test_resource_lists_answer_requests_for_resources_only_and_keep_their_links(
     ]:
         got = answerer.answer(question).sources[0].citation
         assert (got.title, got.section) == (title, "Resources"), question
+
+
+@pytest.mark.parametrize(
+    "question, section",
+    [
+        # "C++" used to be the letter "c", so the keyword search could not single it out.
+        ("Is it worth learning C++ as an ML engineer?", "Other languages: R, Java and Julia"),
+        # The embedding placed it far from every passage; it names the section's whole heading.
+        (
+            "our gpt calls are getting expensive and slow, any tricks to cut cost and latency?",
+            "Cost and latency",
+        ),
+        # "98" was an unseen word that outweighed every shared one in the keyword evidence.
+        (
+            "my dataset is 98% negatives, accuracy is 98% but the model is useless. what do i do",
+            "Why accuracy can mislead",
+        ),
+    ],
+)
+def test_questions_the_embedding_reads_poorly_find_the_section_their_words_name(
+    kb_retriever, question, section
+):
+    got = Answerer(kb_retriever).answer(question)
+    assert got.answered and got.sources[0].citation.section == section, got.debug

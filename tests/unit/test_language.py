@@ -181,3 +181,11 @@ def test_learners_short_forms_are_spelled_out_and_chat_fillers_ignored():
         "k-nearest neighbours or xgboost for data structures and algorithms rounds?"
     )
     assert terms("which vector db tbh pls") == terms("which vector db")
+
+
+def test_language_names_made_of_symbols_stay_words():
+    from bot.textutil import terms
+
+    assert terms("is C++ worth it, or C#?") == ["cplusplus", "worth", "csharp"]
+    assert terms("c++17 and F#") == ["cplusplus", "17", "fsharp"]
+    assert "cplusplus" not in terms("a c + b") and "csharp" not in terms("music in c#minor")
