@@ -181,6 +181,8 @@ _LEAD = frozenset(
         "many",
         "there",
         "if",
+        "explain",
+        "describe",
     ]
 )
 # Words that colour a question without being its subject: "what is mlops exactly".
@@ -239,6 +241,42 @@ _QUALIFIER = re.compile(
 _DIFF_WITH = re.compile(
     r"^(?:what'?s|what is) the diff\w*\s+(?:with|from|to|vs\.?|and)\s+(?P<other>.+?)[\s?!.]*$", re.I
 )
+# Chat spellings of the words the rules above read ("wat about dropout", "shud i"); the index
+# vocabulary the spelling corrector knows has no question words in it.
+_CHAT = {
+    "wat": "what",
+    "wut": "what",
+    "wht": "what",
+    "abt": "about",
+    "shud": "should",
+    "shld": "should",
+    "hw": "how",
+    "y": "why",
+    "u": "you",
+}
+_CHAT_WORD = re.compile(r"\b(" + "|".join(_CHAT) + r")\b", re.I)
+# A verdict with no subject of its own: "worth learning as a beginner?", "hard to pick up?".
+_SUBJECTLESS = re.compile(
+    r"^(worth|too|hard|easy|necessary|needed|required|important|useful|enough|possible)\b", re.I
+)
+# "the difference between X and Y" + "which one pays more": "one" is X or Y.
+_DIFFERENCE = re.compile(r"^(?:the\s+)?diff\w*\s+between\s+(?P<a>.+?)\s+and\s+(?P<b>.+)$", re.I)
+# A second question in the same message: "what are LLMs and why is everyone talking about them".
+_SECOND_CLAUSE = re.compile(
+    r"\s+(?:and|but|or)\s+(?:why|how|what|which|when|where|who|is|are|do|does|should|can)\b.*$",
+    re.I,
+)
+# "how do people clean data" + "why tho": why they do it ("why clean data").
+_HOW_DO = re.compile(
+    r"^how (?:do|does|can|should) (?:i|you|we|people|one|they) (?P<rest>.+)$", re.I
+)
+# A message that defines its own subject before pointing back at it: "What is Docker and why
+# do ML engineers use it?" is a new question, whatever came before.
+_OWN_SUBJECT = re.compile(
+    r"^(?:what|who)(?:'s|\s+is|\s+are)\s+(?!(?:it|that|this|those|these|them|they)\b)"
+    r"[\w+#-]+(?:\s+[\w+#-]+){0,3}\s+and\s+",
+    re.I,
+)
 MAX_FOLLOWUP_WORDS = 9  # a follow-up is short; a longer message is a question of its own
 # (four words more when it points back with "it" or "them")
 # A message no rule reads as a follow-up still is one when the knowledge base matches it far
@@ -286,6 +324,8 @@ def _by_rules(
 ) -> Resolved:
     """The reading of the rules: topic swaps, pronouns, bare "why?", verdicts, examples."""
     asked = text
+    if previous is not None:
+        text = _CHAT_WORD.sub(lambda m: _CHAT[m.group(1).lower()], text)
     if spell is not None and previous is not None:
         text = spell(text)
     words = _words(text)
@@ -298,8 +338,11 @@ def _by_rules(
     versus = _VERSUS.match(text.strip())  # "vs tensorflow?"
     if versus:
         return Resolved(f"{_subject(previous)} vs {versus['other']}", "about")
-    if _WHY.match(text.strip()) and _YES_NO.match(previous):  # "should i ...?" + "why?"
-        return Resolved(f"why {previous.rstrip(' ?.!')}?", "about")
+    why = _why(text, previous)
+    if why:
+        return Resolved(why, "about")
+    if _OWN_SUBJECT.match(text.strip()):
+        return Resolved(asked, "new")
     own = _content(words)
     dummy = _DUMMY.match(text)  # "is it worth doing a bootcamp": that "it" has no referent
     refers = _REFERS.search(text, dummy.end() if dummy else 0)
@@ -307,10 +350,15 @@ def _by_rules(
         refers = _OBJECT.search(text)  # "when should i use it instead of fine-tuning?"
     if refers:
         subject = _subject(previous)
+        pair = _DIFFERENCE.match(subject)
+        if pair and refers.group(1).lower() in ("one", "ones"):  # "which one pays more"
+            subject = f"{pair['a']} or {pair['b']}"
         return Resolved(f"{text[: refers.start()]}{subject}{text[refers.end() :]}", "about")
     other = _DIFF_WITH.match(text.strip())  # "whats the diff with rag"
     if other:
         return Resolved(f"difference between {_subject(previous)} and {other['other']}", "about")
+    if _SUBJECTLESS.match(text.strip()):  # "worth learning as a beginner or later?"
+        return Resolved(f"is {_subject(previous)} {text.strip()}", "about")
     cue = _ABOUT.match(text.strip())
     after_cue = _content(_words(text.strip()[cue.end() :])) if cue else []
     if _EXAMPLE.match(text.strip()):  # "e.g.?": examples of the subject, not of the question
@@ -321,13 +369,32 @@ def _by_rules(
     return Resolved(asked, "new")
 
 
+def _why(text: str, previous: str) -> str | None:
+    """ "why?" after a yes/no question asks why its answer holds ("why should i learn X
+    first?"); after "how do people clean data" it asks why they do it ("why clean data?")."""
+    if not _WHY.match(text.strip()):
+        return None
+    if _YES_NO.match(previous):
+        return f"why {previous.rstrip(' ?.!')}?"
+    how = _HOW_DO.match(previous.strip())
+    return f"why {how['rest'].rstrip(' ?.!')}?" if how else None
+
+
 def _subject(previous: str) -> str:
     """What the previous question was about: it without its question words ("should i learn
     deep learning after classic ml" -> "deep learning after classic ml"). Unlike _content it
     keeps "learning", "ml" and small words inside the phrase."""
-    tokens = previous.rstrip(" ?.!").split()
+    tokens = _SECOND_CLAUSE.sub("", _last_question(previous).rstrip(" ?.!")).split()
     kept = [t for t in tokens if _bare(t) not in _LEAD and _bare(t) not in _FILLER]
     return " ".join(kept or tokens)
+
+
+def _last_question(text: str) -> str:
+    """The question of a message that tells something first: "I'm a frontend dev, mostly
+    React. Do I need to learn Python to get into ML?" -> its last sentence."""
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s]
+    asks = [s for s in sentences if s.endswith("?")]
+    return asks[-1] if len(sentences) > 1 and asks else text
 
 
 def _words(text: str) -> list[str]:

@@ -15,13 +15,15 @@ EVAL_2026 = yaml.safe_load((DATA / "eval_questions_2026.yaml").read_text())
 # Four more sets on the 2026 material, each written blind: 2026b measured 0.755 containment on
 # its first run and then served as a dev set; 2026c measured 0.822 on its first run, after
 # every change of session 5; 2026d and 2026e (two writers with different personas) measured
-# 0.911 and 0.841 on their first run, before any change of session 6.
+# 0.911 and 0.841 on their first run, before any change of session 6. 2026f (written blind in
+# session 7 by a writer who reported counts only) measured 0.756 on its first run, after that
+# session's answer changes: the extractive answers stay well below the 0.90 target there.
 SETS = {
     "roadmap": EVAL,
     "2026": EVAL_2026,
     **{
         name: yaml.safe_load((DATA / f"eval_questions_{name}.yaml").read_text())
-        for name in ("2026b", "2026c", "2026d", "2026e")
+        for name in ("2026b", "2026c", "2026d", "2026e", "2026f")
     },
 }
 SETS = {name: [c for c in cases if c["doc"] != "NONE"] for name, cases in SETS.items()}
@@ -33,6 +35,7 @@ CONTAINMENT_FLOOR = {
     "2026c": 0.8,
     "2026d": 0.88,
     "2026e": 0.8,
+    "2026f": 0.73,
 }
 OFFTOPIC = [
     q.strip() for q in (DATA / "offtopic_questions.txt").read_text().splitlines() if q.strip()

@@ -142,3 +142,41 @@ def test_the_subject_drops_the_words_around_it():
     assert fix.question == "how do i fix model overfitting then"
     mlops = resolve("any free resources for it?", "what is mlops exactly", encode)
     assert mlops.question == "any free resources for mlops?"
+
+
+def test_chat_spellings_verdicts_without_subject_and_which_one_of_a_pair():
+    shorthand = resolve("wat about statistics", "what maths do i need?", encode)
+    assert (shorthand.kind, shorthand.question) == ("swap", "what statistics do i need?")
+    worth = resolve(
+        "worth learning as a beginner or later?", "can you explain what mlops is", encode
+    )
+    assert worth.question == "is mlops worth learning as a beginner or later?"
+    pair = resolve(
+        "which one pays more", "whats the difference between an mle and a data scientist?", encode
+    )
+    assert pair.question == "which mle or data scientist pays more"
+
+
+def test_the_subject_is_the_first_question_of_a_message_that_asks_two():
+    got = resolve(
+        "shud i fine tune them", "what are llms and why is everyone talking about them?", encode
+    )
+    assert got.question == "should i fine tune llms"
+
+
+def test_why_after_a_how_question_and_the_question_of_a_message_that_tells_something_first():
+    why = resolve(
+        "why tho", "how do people clean and prepare data before training a model?", encode
+    )
+    assert why.question == "why clean and prepare data before training a model?"
+    told = "I'm a frontend dev, mostly React. Do I need to learn Python to get into ML?"
+    got = resolve("how long does it take", told, encode).question
+    assert got == "how long does Python into ML take"
+
+
+def test_a_message_that_names_its_own_subject_before_pointing_back_starts_afresh():
+    got = resolve(
+        "What is Docker and why do ML engineers use it?", "how do i switch careers", encode
+    )
+    assert got.kind == "new"
+    assert resolve("what is it used for", "what is mlops", encode).kind == "about"
