@@ -39,8 +39,8 @@ _ZERO_WIDTH = dict.fromkeys(
 )
 _WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 # Language names the word pattern would cut to one letter ("C++" -> "c"), spelled as words.
-_SYMBOL_NAMES = re.compile(r"(?<![\w+#])(c\+\+|c#|f#)(?![a-z_+#])")
-_SPELLED = {"c++": " cplusplus ", "c#": " csharp ", "f#": " fsharp "}
+_SYMBOL_NAMES = re.compile(r"(?<![\w+#&])(c\+\+|c#|f#|w&b)(?![a-z_+#&])")
+_SPELLED = {"c++": " cplusplus ", "c#": " csharp ", "f#": " fsharp ", "w&b": " wandb "}
 
 STOPWORDS = frozenset(
     [
@@ -287,7 +287,7 @@ def _stemmer():
 
 def words(text: str) -> list[str]:
     """Lower-cased word tokens, apostrophe endings dropped ("model's" -> "model"); NFKC
-    first, so "R²" is the "r2" a learner types; "C++" and "C#" stay words of their own."""
+    first, so "R²" is the "r2" a learner types; "C++", "C#" and "W&B" stay words of their own."""
     text = unicodedata.normalize("NFKC", text).lower().replace("’", "'")
     text = _SYMBOL_NAMES.sub(lambda m: _SPELLED[m.group(1)], text)
     return [w.split("'")[0] for w in _WORD.findall(text)]

@@ -36,8 +36,19 @@ EXPANSIONS = {
     "genai": "generative ai",
     "xgb": "xgboost",
     "gbdt": "gradient-boosted trees",
+    "acc": "accuracy",
+    "val acc": "validation accuracy",
+    "val loss": "validation loss",
+    "val set": "validation set",
+    "val data": "validation data",
+    "recsys": "recommendation system",
+    "hyperparams": "hyperparameters",
+    "hparams": "hyperparameters",
+    "evals": "evaluations",
 }
-_WORD = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, EXPANSIONS)) + r")(?![\w-])", re.I)
+# Longest first, so "val acc" is read before "acc".
+_FORMS = sorted(EXPANSIONS, key=len, reverse=True)
+_WORD = re.compile(r"(?<![\w&-])(" + "|".join(map(re.escape, _FORMS)) + r")(?![\w&-])", re.I)
 
 
 def expand(text: str) -> str:

@@ -35,7 +35,7 @@ CONTAINMENT_FLOOR = {
     "2026c": 0.8,
     "2026d": 0.88,
     "2026e": 0.8,
-    "2026f": 0.73,
+    "2026f": 0.75,
 }
 OFFTOPIC = [
     q.strip() for q in (DATA / "offtopic_questions.txt").read_text().splitlines() if q.strip()

@@ -189,3 +189,15 @@ def test_language_names_made_of_symbols_stay_words():
     assert terms("is C++ worth it, or C#?") == ["cplusplus", "worth", "csharp"]
     assert terms("c++17 and F#") == ["cplusplus", "17", "fsharp"]
     assert "cplusplus" not in terms("a c + b") and "csharp" not in terms("music in c#minor")
+    assert terms("w&b or mlflow") == terms("Weights & Biases (W&B)")[-1:] + ["mlflow"]
+
+
+def test_training_chat_short_forms_are_spelled_out_longest_first():
+    from bot.retrieval.abbreviations import expand
+
+    assert expand("train acc 99% val acc 70%") == "train accuracy 99% validation accuracy 70%"
+    assert (
+        expand("val loss goes up, tune hparams?")
+        == "validation loss goes up, tune hyperparameters?"
+    )
+    assert expand("Val Kilmer films") == "Val Kilmer films"  # alone, "val" is a name
