@@ -261,9 +261,11 @@ _SUBJECTLESS = re.compile(
 )
 # "the difference between X and Y" + "which one pays more": "one" is X or Y.
 _DIFFERENCE = re.compile(r"^(?:the\s+)?diff\w*\s+between\s+(?P<a>.+?)\s+and\s+(?P<b>.+)$", re.I)
-# A second question in the same message: "what are LLMs and why is everyone talking about them".
+# A second question or a purpose in the same message: "what are LLMs and why is everyone
+# talking about them", "how do I deploy a model so my app can use it".
 _SECOND_CLAUSE = re.compile(
-    r"\s+(?:and|but|or)\s+(?:why|how|what|which|when|where|who|is|are|do|does|should|can)\b.*$",
+    r"\s+(?:(?:and|but|or)\s+(?:why|how|what|which|when|where|who|is|are|do|does|should|can)|"
+    r"so\s+(?:that\s+)?(?:i|my|we|our|you|your|it|they|people))\b.*$",
     re.I,
 )
 # "how do people clean data" + "why tho": why they do it ("why clean data").
@@ -276,6 +278,15 @@ _OWN_SUBJECT = re.compile(
     r"^(?:what|who)(?:'s|\s+is|\s+are)\s+(?!(?:it|that|this|those|these|them|they)\b)"
     r"[\w+#-]+(?:\s+[\w+#-]+){0,3}\s+and\s+",
     re.I,
+)
+# Words that open a reply before its question: "ok and how long", "realistically how long".
+_ACK = re.compile(
+    r"^(?:(?:ok(?:ay)?|k|so|but|hmm+|well|right|alright|cool|thanks|thx|got it|i see|"
+    r"realistically|honestly)[\s,!.]+)+",
+    re.I,
+)
+_ASKED_AFTER_COMMA = re.compile(
+    r",\s+(?P<ask>(?:can|could|should|do|does|is|are|how|what|which|will|would)\b.*)$", re.I
 )
 MAX_FOLLOWUP_WORDS = 9  # a follow-up is short; a longer message is a question of its own
 # (four words more when it points back with "it" or "them")
@@ -326,6 +337,7 @@ def _by_rules(
     asked = text
     if previous is not None:
         text = _CHAT_WORD.sub(lambda m: _CHAT[m.group(1).lower()], text)
+        text = _ACK.sub("", text) or text  # "ok and how long...", "realistically how long..."
     if spell is not None and previous is not None:
         text = spell(text)
     words = _words(text)
@@ -344,10 +356,7 @@ def _by_rules(
     if _OWN_SUBJECT.match(text.strip()):
         return Resolved(asked, "new")
     own = _content(words)
-    dummy = _DUMMY.match(text)  # "is it worth doing a bootcamp": that "it" has no referent
-    refers = _REFERS.search(text, dummy.end() if dummy else 0)
-    if not (refers and len(own) <= 3):  # "is that enough for a junior job?": that = the subject
-        refers = _OBJECT.search(text)  # "when should i use it instead of fine-tuning?"
+    refers = _pointer(text, own)
     if refers:
         subject = _subject(previous)
         pair = _DIFFERENCE.match(subject)
@@ -367,6 +376,17 @@ def _by_rules(
     if bare or not [w for w in own if w not in _VERDICT]:  # "worth the time?": no topic of its own
         return Resolved(f"{previous.rstrip(' ?.!')}: {text.strip()}", "about")
     return Resolved(asked, "new")
+
+
+def _pointer(text: str, own: list[str]) -> re.Match[str] | None:
+    """The word that stands for the previous subject: "is that enough for a junior job?"
+    (few words of its own), "how long would that take for someone like me?" (a question
+    about it, whatever its length), or an object pronoun ("when should i use it instead")."""
+    dummy = _DUMMY.match(text)  # "is it worth doing a bootcamp": that "it" has no referent
+    refers = _REFERS.search(text, dummy.end() if dummy else 0)
+    if refers and (len(own) <= 3 or _ABOUT.match(text.strip())):
+        return refers
+    return _OBJECT.search(text)
 
 
 def _why(text: str, previous: str) -> str | None:
@@ -391,10 +411,13 @@ def _subject(previous: str) -> str:
 
 def _last_question(text: str) -> str:
     """The question of a message that tells something first: "I'm a frontend dev, mostly
-    React. Do I need to learn Python to get into ML?" -> its last sentence."""
+    React. Do I need to learn Python to get into ML?" -> its last sentence; "I'm a product
+    manager, can I switch into ML?" -> the clause after the comma."""
     sentences = [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s]
     asks = [s for s in sentences if s.endswith("?")]
-    return asks[-1] if len(sentences) > 1 and asks else text
+    question = asks[-1] if len(sentences) > 1 and asks else text
+    clause = _ASKED_AFTER_COMMA.search(question)  # "I'm a PM, can I switch into ML?"
+    return question[clause.start("ask") :] if clause else question
 
 
 def _words(text: str) -> list[str]:

@@ -180,3 +180,20 @@ def test_a_message_that_names_its_own_subject_before_pointing_back_starts_afresh
     )
     assert got.kind == "new"
     assert resolve("what is it used for", "what is mlops", encode).kind == "about"
+
+
+def test_a_reply_opening_with_ok_or_an_adverb_still_points_back():
+    told = "I'm a product manager, can I switch into ML engineering without a CS degree?"
+    got = resolve("realistically how long would that take for someone like me?", told, encode)
+    assert got.question == (
+        "how long would switch into ML engineering without CS degree take for someone like me?"
+    )
+    assert resolve("ok so and statistics?", "what maths do i need", encode).question == (
+        "what statistics do i need?"
+    )
+
+
+def test_the_subject_stops_before_a_purpose():
+    asked = "how do I deploy a model so my app can use it?"
+    assert resolve("is it hard", asked, encode).question.startswith(asked.rstrip("?"))  # dummy
+    assert resolve("why use them", asked, encode).question == "why use deploy model"
