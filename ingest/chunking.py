@@ -36,6 +36,7 @@ class Chunk:
     units: tuple[str, ...]
     unit_kinds: tuple[str, ...]  # Unit.kind of each unit
     unit_lists: tuple[int, ...]  # Unit.list of each unit
+    unit_paras: tuple[int, ...] = ()  # Unit.para of each unit
 
     @property
     def embed_text(self) -> str:
@@ -62,19 +63,21 @@ class Unit:
     text: str
     kind: str = "text"
     list: int = -1
+    para: int = -1  # position of the first sentence of its paragraph (sentences only)
 
 
 def parse_units(body: str) -> list[Unit]:
-    """Sentences, lead-ins and list items of a section body, in order, with the lists they
-    form; code blocks are not quoted."""
-    raw: list[tuple[str, bool]] = []  # (text, is_item)
+    """Sentences, lead-ins and list items of a section body, in order, with the lists and
+    paragraphs they form; code blocks are not quoted."""
+    raw: list[tuple[str, bool, int]] = []  # (text, is_item, paragraph number)
     para: list[str] = []
     in_code = False
 
     def flush() -> None:
         if para:
             text = plain_inline(" ".join(para))
-            raw.extend((s.strip(), False) for s in _SENTENCE_END.split(text) if s.strip())
+            n = len(raw)
+            raw.extend((s.strip(), False, n) for s in _SENTENCE_END.split(text) if s.strip())
             para.clear()
 
     for line in body.splitlines():
@@ -90,15 +93,16 @@ def parse_units(body: str) -> list[Unit]:
         m = _BULLET.match(line)
         if m:
             flush()
-            raw.append((plain_inline(m.group(1)), True))
+            raw.append((plain_inline(m.group(1)), True, -1))
         elif raw and not para and raw[-1][1] and line.startswith((" ", "\t")):
-            raw[-1] = (f"{raw[-1][0]} {plain_inline(line)}", True)  # continuation of a bullet
+            raw[-1] = (f"{raw[-1][0]} {plain_inline(line)}", True, -1)  # continuation of a bullet
         else:
             para.append(line.strip())
     flush()
     units: list[Unit] = []
     list_id = -1
-    for i, (text, is_item) in enumerate(raw):
+    first_of: dict[int, int] = {}  # paragraph number -> position of its first kept sentence
+    for i, (text, is_item, para_no) in enumerate(raw):
         if len(text) < 3:
             continue
         if is_item:
@@ -112,7 +116,7 @@ def parse_units(body: str) -> list[Unit]:
             units.append(Unit(text, "lead", list_id))
         else:
             list_id = -1
-            units.append(Unit(text))
+            units.append(Unit(text, para=first_of.setdefault(para_no, len(units))))
     return units
 
 
@@ -209,6 +213,7 @@ def chunk_document(doc: LoadedDoc) -> list[Chunk]:
                     units=tuple(u.text for u in parsed),
                     unit_kinds=tuple(u.kind for u in parsed),
                     unit_lists=tuple(u.list for u in parsed),
+                    unit_paras=tuple(u.para for u in parsed),
                 )
             )
     return chunks

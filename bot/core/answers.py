@@ -48,6 +48,7 @@ HEADING_MATCH = 0.5  # share of words a question and a section heading must have
 # With a runner-up close behind, the best passage may fill only this share of the reply, so
 # the runner-up (often the one that answers) fits. 0.8 on the dev sets; 0.5-0.65 lost some.
 SHARE = 0.8
+PARA_LEAD_CHARS = 160  # a paragraph's first sentence comes as context when no longer than this
 TIE_GAP = 0.01  # runner-ups this close to the best passage are quoted like it
 
 
@@ -244,8 +245,9 @@ def _quotable(snap: IndexSnapshot, u: int) -> bool:
 
 def _with_context(snap: IndexSnapshot, chunk: int, u: int) -> list[int]:
     """The unit with what it needs to make sense: its whole list (lead-in first) when it is
-    part of one, the sentence it refers back to, the sentence that explains a term it
-    introduces. A lead-in is never quoted with just one of its items."""
+    part of one, the sentence it refers back to, the first sentence of its paragraph (where
+    the point is stated), the sentence that explains a term it introduces. A lead-in is never
+    quoted with just one of its items."""
     members = snap.chunks[chunk].units
     lst = int(snap.unit_lists[u])
     if lst >= 0:
@@ -254,6 +256,11 @@ def _with_context(snap: IndexSnapshot, chunk: int, u: int) -> list[int]:
     prev, nxt = u - 1, u + 1
     if _refers_back(snap.unit_texts[u]) and prev in members and _quotable(snap, prev):
         group.insert(0, prev)
+    # Paragraphs state their point first: "When positives are rare, prefer the PR curve."
+    # comes before the example that follows it ("Among 100,000 honest transactions, ...").
+    lead = int(snap.unit_paras[u])
+    if 0 <= lead < group[0] and lead in members and _quotable(snap, lead):
+        group[:0] = [lead] if len(snap.unit_texts[lead]) <= PARA_LEAD_CHARS else []
     if (
         nxt in members
         and snap.unit_kinds[nxt] == "text"
@@ -389,7 +396,10 @@ def _select_units(
         if h.fused >= top.fused - TIE_GAP:  # a tie: the runner-up may hold the answer as well
             _take_groups(snap, picker, h.chunk, qvec, qset, 2)
         else:
-            for score, u in _unit_scores(snap, h.chunk, qvec, qset)[:1]:
+            # Its best line alone; a list's lead-in ("Five strong project ideas:") says
+            # nothing without its items, so the best line that is not one.
+            lines = [(sc, u) for sc, u in _unit_scores(snap, h.chunk, qvec, qset)]
+            for score, u in [x for x in lines if snap.unit_kinds[x[1]] != "lead"][:1]:
                 if not picker.near_duplicate(u):
                     picker.add(h.chunk, [u], score)
         sources += len(picker.lines) > before

@@ -57,6 +57,7 @@ class IndexSnapshot:
         unit_vecs: np.ndarray,
         unit_kinds: list[str],
         unit_lists: np.ndarray,
+        unit_paras: np.ndarray | None = None,
     ) -> None:
         self.manifest = manifest
         self.version = manifest.version
@@ -67,6 +68,9 @@ class IndexSnapshot:
         self.unit_vecs = unit_vecs
         self.unit_kinds = unit_kinds  # "text", "lead" or "item"
         self.unit_lists = unit_lists  # index of the unit's list's lead-in or first item, or -1
+        # Index of the first sentence of the unit's paragraph, or -1 (items, or an index
+        # written before paragraphs were recorded).
+        self.unit_paras = unit_paras if unit_paras is not None else np.full(len(unit_texts), -1)
         self.unit_terms = [frozenset(terms(t)) for t in unit_texts]
         self.bm25_terms = [terms(f"{c.title} {c.section} {c.section} {c.text}") for c in chunks]
         self.bm25 = BM25(self.bm25_terms)
@@ -98,6 +102,7 @@ class IndexSnapshot:
         unit_rows: list[int] = []
         unit_kinds: list[str] = []
         unit_lists: list[int] = []
+        unit_paras: list[int] = []
         chunks: list[ChunkInfo] = []
         for n, i in enumerate(order):
             meta = raw_c["metadatas"][i]
@@ -111,6 +116,8 @@ class IndexSnapshot:
                 local = int(meta_u.get("list", -1))
                 unit_kinds.append(str(meta_u.get("kind", "text")))
                 unit_lists.append(start + local if local >= 0 else -1)
+                para = int(meta_u.get("para", -1))
+                unit_paras.append(start + para if para >= 0 else -1)
             chunks.append(
                 ChunkInfo(
                     id=raw_c["ids"][i],
@@ -137,6 +144,7 @@ class IndexSnapshot:
             unit_vecs,
             unit_kinds,
             np.asarray(unit_lists, dtype=np.int64),
+            np.asarray(unit_paras, dtype=np.int64),
         )
 
     def best_unit_sims(self, qvec: np.ndarray) -> np.ndarray:

@@ -209,3 +209,22 @@ def test_questions_the_embedding_reads_poorly_find_the_section_their_words_name(
 ):
     got = Answerer(kb_retriever).answer(question)
     assert got.answered and got.sources[0].citation.section == section, got.debug
+
+
+def test_an_example_comes_with_the_point_its_paragraph_states_first(kb_retriever):
+    got = Answerer(kb_retriever).answer("when do i use pr-auc instead of roc-auc")
+    texts = [line.text for line in got.lines]
+    point = "When positives are rare, prefer the precision-recall curve."
+    example = next(i for i, t in enumerate(texts) if t.startswith("Among 100,000 honest"))
+    assert texts[example - 1] == point
+
+
+def test_a_list_lead_in_is_never_quoted_without_its_items(kb_retriever):
+    answerer = Answerer(kb_retriever)
+    questions = [c["question"] for cases in SETS.values() for c in cases]
+    for question in questions:
+        got = answerer.answer(question)
+        for this, nxt in zip(got.lines, [*got.lines[1:], None], strict=False):
+            if this.text.endswith(":"):
+                assert nxt is not None and nxt.cite == this.cite, (question, this.text)
+                assert not nxt.text.endswith(":"), (question, this.text)

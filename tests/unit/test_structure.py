@@ -231,3 +231,20 @@ def test_pdf_without_metadata_title_takes_its_first_heading_whatever_its_file_na
     doc = _doc(name, bytes(pdf.output()))
     assert doc.title == "Career Paths in Data"
     assert {c.section for c in chunk_document(doc)} == {"Overview"}
+
+
+def test_sentences_know_the_first_sentence_of_their_paragraph():
+    from ingest.chunking import parse_units
+
+    units = parse_units(
+        "Point first. An example.\n\nLead:\n\n- one item\n- two items\n\nNew point. Its example."
+    )
+    assert [(u.text, u.para) for u in units] == [
+        ("Point first.", 0),
+        ("An example.", 0),
+        ("Lead:", -1),
+        ("one item", -1),
+        ("two items", -1),
+        ("New point.", 5),
+        ("Its example.", 5),
+    ]
