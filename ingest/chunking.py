@@ -23,6 +23,11 @@ _INLINE_MD = re.compile(r"(\*\*|__|`)")
 _LINK = re.compile(r"\[([^\]]+)\]\(([^)]*)\)")
 
 
+# The format of the records a chunk writes; raised when they gain a field (2: each sentence
+# records its paragraph), so the next ingest chunks unchanged documents again.
+CHUNK_FORMAT = 2
+
+
 @dataclass(frozen=True)
 class Chunk:
     id: str

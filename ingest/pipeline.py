@@ -23,7 +23,7 @@ from bot.config import Settings
 from bot.retrieval.chroma import collection_names, open_chroma, version_of
 from bot.retrieval.embedding import load_encoder, model_key, resolve_model
 from bot.retrieval.manifest import ChromaManifestStore, DocEntry, FileManifestStore, Manifest
-from ingest.chunking import Chunk, chunk_document
+from ingest.chunking import CHUNK_FORMAT, Chunk, chunk_document
 from ingest.embed_cache import EmbeddingCache
 from ingest.loaders import LoadError, content_hash, discover, parse_bytes, read_checked
 from ingest.sweep import Swept, sweep_orphan_segments
@@ -299,7 +299,8 @@ def _read_files(
         prev = old_docs.get(f.source)
         try:
             data = read_checked(f.path, max_bytes=settings.max_file_bytes)
-            if prev is not None and not full and prev.hash == content_hash(data):
+            current = prev is not None and prev.chunk_format == CHUNK_FORMAT
+            if current and not full and prev.hash == content_hash(data):
                 keep[f.source] = prev
                 report.docs_unchanged.append(f.source)
                 continue
@@ -423,6 +424,7 @@ def _build_version(
             chunk_ids=[c.id for c in chunks],
             unit_counts=[len(c.units) for c in chunks],
             ingested_at=now,
+            chunk_format=CHUNK_FORMAT,
         )
 
     # 3. Validate before switching: the new version must hold exactly what the manifest says.

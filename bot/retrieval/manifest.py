@@ -24,6 +24,9 @@ class DocEntry:
     chunk_ids: list[str]
     unit_counts: list[int]
     ingested_at: str
+    # The chunker's record format the entry was written in (ingest.chunking.CHUNK_FORMAT);
+    # an entry from an older format is chunked again by the next ingest, even unchanged.
+    chunk_format: int = 1
 
     @property
     def unit_ids(self) -> list[str]:

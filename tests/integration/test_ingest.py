@@ -111,6 +111,24 @@ def test_vectors_embedded_before_are_reused_and_answer_the_same(corpus, make_set
     assert a.answered and (a.lines, a.sources, a.debug) == (b.lines, b.sources, b.debug)
 
 
+def test_documents_indexed_in_an_older_record_format_are_chunked_again(corpus, make_settings):
+    """An index written before sentences recorded their paragraph gains them at the next
+    ingest, although no document changed (the vectors come from the cache)."""
+    settings = make_settings()
+    run_ingest(settings, [corpus], progress=False)
+    store = manifest_store(settings)
+    old = store.read()
+    for entry in old.docs.values():
+        entry.chunk_format = 1
+    store.write(old)
+    report = run_ingest(settings, [corpus], progress=False)
+    assert report.docs_updated == ["kb/animals.md", "kb/space.md"]
+    again = run_ingest(settings, [corpus], progress=False)
+    assert not again.changed and len(again.docs_unchanged) == 2
+    units = open_chroma(settings).get_collection(store.read().units_collection)
+    assert all("para" in m for m in units.get(include=["metadatas"])["metadatas"])
+
+
 def test_chunks_keep_title_section_source_and_hash(corpus, make_settings):
     settings = make_settings()
     run_ingest(settings, [corpus], progress=False)
