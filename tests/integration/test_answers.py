@@ -228,3 +228,13 @@ def test_a_list_lead_in_is_never_quoted_without_its_items(kb_retriever):
             if this.text.endswith(":"):
                 assert nxt is not None and nxt.cite == this.cite, (question, this.text)
                 assert not nxt.text.endswith(":"), (question, this.text)
+
+
+def test_a_part_of_the_question_the_best_passage_lacks_is_answered_from_one_close_behind(
+    kb_retriever,
+):
+    # "Data drift" (deployment guide) answers the first part; only the MLOps guide's drift
+    # monitoring section names Evidently.
+    got = Answerer(kb_retriever).answer("how can i spot data drift in prod, is evidently any good?")
+    text = " ".join(line.text for line in got.lines)
+    assert got.sources[0].citation.section == "Data drift" and "Evidently" in text
