@@ -243,9 +243,11 @@ class _Picker:
 
 
 def _quotable(snap: IndexSnapshot, u: int) -> bool:
-    """Not a question, and not a signpost about the document itself ("This guide covers")."""
+    """Not a question, not a signpost about the document itself ("This guide covers"), and
+    not a line that introduces what is not quoted ("A minimal MLflow example:" before code)."""
     text = snap.unit_texts[u].strip()
-    return not text.endswith("?") and not _SIGNPOST.match(text)
+    introduces = text.endswith(":") and snap.unit_kinds[u] == "text"
+    return not text.endswith("?") and not _SIGNPOST.match(text) and not introduces
 
 
 def _with_context(snap: IndexSnapshot, chunk: int, u: int) -> list[int]:
