@@ -187,6 +187,7 @@ _LEAD = frozenset(
 )
 # Words that colour a question without being its subject: "what is mlops exactly".
 _FILLER = frozenset(["about", "now", "really", "actually", "even", "exactly", "just", "tho"])
+_ENDS_IN_VERB = re.compile(r"\bto \w+[\s?!.]*$", re.I)  # "is it hard to learn?"
 _DUMMY = re.compile(r"^\s*(is|was|isn't|wasn't) it\b", re.I)  # "is it too late...": no referent
 # Words that judge a subject without naming one: "worth the money tho", "too hard?".
 _VERDICT = frozenset(
@@ -234,6 +235,28 @@ _YES_NO = re.compile(
 )
 _VERSUS = re.compile(r"^(?:and\s+)?(?:vs\.?|versus|compared to)\s+(?P<other>.+?)[\s?!.]*$", re.I)
 # A bare qualifier: "for a beginner?", "in production?", "without a degree?".
+# Who a question is for: "for beginners?" qualifies the previous question, it swaps nothing.
+_AUDIENCE = frozenset(
+    [
+        "beginner",
+        "beginners",
+        "junior",
+        "juniors",
+        "newbie",
+        "newbies",
+        "student",
+        "students",
+        "me",
+        "someone",
+        "kids",
+        "teens",
+        "adults",
+        "seniors",
+        "novice",
+        "novices",
+        "starters",
+    ]
+)
 _QUALIFIER = re.compile(
     r"^(?P<prep>for|in|with|without|on|as)\s+(?P<topic>[^\s?!.]+(?:\s+[^\s?!.]+){0,3})[\s?!.]*$",
     re.I,
@@ -344,7 +367,10 @@ def _by_rules(
     longest = MAX_FOLLOWUP_WORDS + (4 if _OBJECT.search(text) else 0)  # "need it if ..."
     if previous is None or not words or len(words) > longest:
         return Resolved(asked, "new")
-    swap = _SWAP.match(text.strip()) or _QUALIFIER.match(text.strip())
+    qualifier = _QUALIFIER.match(text.strip())
+    if qualifier and _bare(qualifier["topic"].split()[-1]) in _AUDIENCE:  # "for beginners?"
+        return Resolved(f"{previous.rstrip(' ?.!')} {text.strip().rstrip(' ?.!')}?", "about")
+    swap = _SWAP.match(text.strip()) or qualifier
     if swap and not _REFERS.search(swap["topic"]):
         return Resolved(swap_topic(previous, swap["topic"], encode, swap["prep"]), "swap")
     versus = _VERSUS.match(text.strip())  # "vs tensorflow?"
@@ -382,7 +408,8 @@ def _pointer(text: str, own: list[str]) -> re.Match[str] | None:
     """The word that stands for the previous subject: "is that enough for a junior job?"
     (few words of its own), "how long would that take for someone like me?" (a question
     about it, whatever its length), or an object pronoun ("when should i use it instead")."""
-    dummy = _DUMMY.match(text)  # "is it worth doing a bootcamp": that "it" has no referent
+    # "is it worth doing a bootcamp": that "it" has no referent; "is it hard to learn" has.
+    dummy = _DUMMY.match(text) if not _ENDS_IN_VERB.search(text) else None
     refers = _REFERS.search(text, dummy.end() if dummy else 0)
     if refers and (len(own) <= 3 or _ABOUT.match(text.strip())):
         return refers

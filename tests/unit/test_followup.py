@@ -197,3 +197,17 @@ def test_the_subject_stops_before_a_purpose():
     asked = "how do I deploy a model so my app can use it?"
     assert resolve("is it hard", asked, encode).question.startswith(asked.rstrip("?"))  # dummy
     assert resolve("why use them", asked, encode).question == "why use deploy model"
+
+
+def test_is_it_hard_to_learn_points_back_but_is_it_worth_doing_x_does_not():
+    hard = resolve("is it hard to learn", "what is mlops", encode)
+    assert hard.question == "is mlops hard to learn"
+    worth = resolve("is it worth doing a bootcamp", "what is mlops", encode)
+    assert "mlops" not in worth.question.split(":")[-1]
+
+
+def test_an_audience_qualifies_the_previous_question_instead_of_replacing_its_topic():
+    got = resolve("for beginners?", "what should i learn for computer vision?", encode)
+    assert got.question == "what should i learn for computer vision for beginners?"
+    nlp = resolve("what about for NLP?", "which python libraries should i learn for ml", encode)
+    assert nlp.question == "which python libraries should i learn for NLP?"
