@@ -427,9 +427,10 @@ def _complete(
     each part of the question gets an answer."""
     quoted = {c for c, _, _ in picker.lines}
     held = {t for c in quoted for t in snap.bm25_terms[c]}
-    missing = [
-        t for t in qset if t in snap.bm25 and t not in held and snap.bm25.idf(t) >= COMPLETE_IDF
-    ]
+    missing = sorted(  # the rarest first; a set's order would change from run to run
+        (t for t in qset if t in snap.bm25 and t not in held and snap.bm25.idf(t) >= COMPLETE_IDF),
+        key=lambda t: (-snap.bm25.idf(t), t),
+    )
     for term in missing:
         if sources > MAX_SOURCES:
             break

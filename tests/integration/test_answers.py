@@ -238,3 +238,24 @@ def test_a_part_of_the_question_the_best_passage_lacks_is_answered_from_one_clos
     got = Answerer(kb_retriever).answer("how can i spot data drift in prod, is evidently any good?")
     text = " ".join(line.text for line in got.lines)
     assert got.sources[0].citation.section == "Data drift" and "Evidently" in text
+
+
+def test_replies_do_not_depend_on_the_hash_seed(kb_settings, subprocess_env):
+    """Two processes (say two replicas) give the same reply to the same question: nothing in
+    the reading or the quoting may follow the order of a set, which changes with the seed."""
+    import subprocess
+    import sys
+
+    outputs = []
+    for seed in ("1", "2"):
+        env = {**subprocess_env, "PYTHONHASHSEED": seed}
+        done = subprocess.run(
+            [sys.executable, "-m", "tests.integration.replies_proc", str(kb_settings.data_dir)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=True,
+        )
+        outputs.append(done.stdout)
+    assert outputs[0] == outputs[1]
