@@ -282,16 +282,28 @@ def _with_context(snap: IndexSnapshot, chunk: int, u: int) -> list[int]:
 _SIGNPOST = re.compile(r"^(this|in this) (guide|document|article|page|post|section)\b", re.I)
 
 
-def _opening_if_heading_matches(snap: IndexSnapshot, chunk: int, qset: set[str]) -> int | None:
+def _opening_if_heading_matches(
+    snap: IndexSnapshot, chunk: int, qset: set[str], definition: bool = False
+) -> int | None:
     """The first quotable unit of a section whose heading is the question asked, in other
-    words ("what math do I need?" -> "Which math do I need?"), else None. Sections state their
+    words ("what math do I need?" -> "Which math do I need?"), or the thing a definition
+    question asks about ("what is federated learning" -> "Federated learning"), else None. Sections state their
     point first, and the sentence most similar to the question is often a side remark."""
     info = snap.chunks[chunk]
     if not qset or not info.section or not info.units or _continues_section(snap, chunk):
         return None
-    if not info.section.endswith("?") or _heading_overlap(snap, chunk, qset) < HEADING_MATCH:
+    asks_it = info.section.endswith("?") or definition
+    if not asks_it or _heading_overlap(snap, chunk, qset) < HEADING_MATCH:
         return None
     return next((u for u in info.units if _quotable(snap, u)), None)
+
+
+# "what is federated learning", "what's a feature store", "define recall", "explain RAG"
+DEFINITION = re.compile(
+    r"^\s*(what\s*(is|are|'s|s)|define|explain|meaning of)\b"
+    r"(?!\s+(the\s+)?(diff|difference|best|point|use|purpose|role)\b)",
+    re.I,
+)
 
 
 def _heading_overlap(snap: IndexSnapshot, chunk: int, qset: set[str]) -> float:
@@ -380,6 +392,7 @@ def _select_units(
     qvec: np.ndarray,
     qterms: list[str],
     max_chars: int,
+    definition: bool = False,
 ) -> list[tuple[int, int, float]]:
     """(chunk, unit, score) in reply order: the line that answers best first, with its context
     (a whole list, a referent), then the section's next best lines, then close runners-up."""
@@ -387,7 +400,7 @@ def _select_units(
     picker = _Picker(snap, max_chars)
     hits = _answer_order(snap, hits, qset)
     top = hits[0]
-    opening = _opening_if_heading_matches(snap, top.chunk, qset)
+    opening = _opening_if_heading_matches(snap, top.chunk, qset, definition)
     if opening is not None:  # the question is the section's heading: its point comes first
         picker.add(top.chunk, _with_context(snap, top.chunk, opening), 1.0)
     tie = len(hits) > 1 and hits[1].fused >= top.fused - TIE_GAP
@@ -599,7 +612,9 @@ class Answerer:
 
     def _quote(self, question: str, res, hits: list[Hit], info: dict, t0: float) -> Answer:
         snap = res.snapshot
-        picked = _select_units(snap, hits, res.qvec, res.qterms, self.max_chars)
+        picked = _select_units(
+            snap, hits, res.qvec, res.qterms, self.max_chars, bool(DEFINITION.match(question))
+        )
         lines, sources = _cite(
             snap, picked, {h.chunk: h for h in [*hits, *res.hits]}, self.max_chars
         )

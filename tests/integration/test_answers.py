@@ -259,3 +259,8 @@ def test_replies_do_not_depend_on_the_hash_seed(kb_settings, subprocess_env):
         )
         outputs.append(done.stdout)
     assert outputs[0] == outputs[1]
+
+
+def test_a_definition_question_gets_the_definition_its_section_opens_with(kb_retriever):
+    got = Answerer(kb_retriever).answer("what is federated learning")
+    assert got.lines[0].text.startswith("Federated learning trains a shared model")
