@@ -18,12 +18,14 @@ EVAL_2026 = yaml.safe_load((DATA / "eval_questions_2026.yaml").read_text())
 # 0.911 and 0.841 on their first run, before any change of session 6. 2026f (written blind in
 # session 7 by a writer who reported counts only) measured 0.756 on its first run, after that
 # session's answer changes: the extractive answers stay well below the 0.90 target there.
+# 2026g (another writer, counts only) measured 0.822 on its first run, after the rest of
+# session 7's changes (paragraph leads, completion lines, definitions first).
 SETS = {
     "roadmap": EVAL,
     "2026": EVAL_2026,
     **{
         name: yaml.safe_load((DATA / f"eval_questions_{name}.yaml").read_text())
-        for name in ("2026b", "2026c", "2026d", "2026e", "2026f")
+        for name in ("2026b", "2026c", "2026d", "2026e", "2026f", "2026g")
     },
 }
 SETS = {name: [c for c in cases if c["doc"] != "NONE"] for name, cases in SETS.items()}
@@ -36,6 +38,7 @@ CONTAINMENT_FLOOR = {
     "2026d": 0.88,
     "2026e": 0.8,
     "2026f": 0.75,
+    "2026g": 0.8,
 }
 OFFTOPIC = [
     q.strip() for q in (DATA / "offtopic_questions.txt").read_text().splitlines() if q.strip()

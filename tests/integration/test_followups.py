@@ -29,7 +29,7 @@ SETS = {
     "dev5": yaml.safe_load((DATA / "followups7.yaml").read_text()),
     "dev6": yaml.safe_load((DATA / "followups8.yaml").read_text()),
     **{
-        f"blind{n}": yaml.safe_load((DATA / f"followups{n}.yaml").read_text()) for n in range(9, 17)
+        f"blind{n}": yaml.safe_load((DATA / f"followups{n}.yaml").read_text()) for n in range(9, 19)
     },
 }
 # Regression floors, below the 0.85 target: where each set stands, not where it should. Set 5
@@ -70,11 +70,17 @@ FLOOR = {
     # 16 measured 0.706 on its first run; 0.647 once "so my app can use it" stopped being part
     # of the subject (one answer had come from a garbled reading that happened to match).
     "blind16": 0.6,
+    # Sets 17 and 18 (written blind in session 7, counts-only reports) were first run after
+    # all of that session's changes: 0.667 and 0.765 (written in full 0.722 and 0.882; without
+    # follow-ups 0.556 and 0.412; unrelated kept apart 6/6 and 5/6).
+    "blind17": 0.6,
+    "blind18": 0.7,
 }
 # Unrelated second questions read as follow-ups, where a set measured one. Sets 12 and 16
 # each joined one of their six ("What is Docker and why do ML engineers use it?") until a
-# message that names its own subject before pointing back at it started afresh.
-JOINED_BY_MISTAKE: dict[str, int] = {}
+# message that names its own subject before pointing back at it started afresh. Set 18
+# joins one of its six on its first run.
+JOINED_BY_MISTAKE: dict[str, int] = {"blind18": 1}
 
 
 async def say(app, text: str, **kw) -> str:
