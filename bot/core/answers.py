@@ -48,11 +48,6 @@ HEADING_MATCH = 0.5  # share of words a question and a section heading must have
 # With a runner-up close behind, the best passage may fill only this share of the reply, so
 # the runner-up (often the one that answers) fits. 0.8 on the dev sets; 0.5-0.65 lost some.
 SHARE = 0.8
-# A question word no quoted passage holds, rarer than this (in fewer than about one passage in
-# six), is looked for in passages up to COMPLETE_GAP behind the best one. Both set before
-# measuring; 1.5-2.5 and 0.2-0.3 gave the same dev figures.
-COMPLETE_IDF = 2.0
-COMPLETE_GAP = 0.2
 PARA_LEAD_CHARS = 160  # a paragraph's first sentence comes as context when no longer than this
 TIE_GAP = 0.01  # runner-ups this close to the best passage are quoted like it
 
@@ -423,44 +418,7 @@ def _select_units(
                 if not picker.near_duplicate(u):
                     picker.add(h.chunk, [u], score)
         sources += len(picker.lines) > before
-    _complete(snap, picker, hits, qvec, qset, sources)
     return picker.lines
-
-
-def _complete(
-    snap: IndexSnapshot,
-    picker: _Picker,
-    hits: list[Hit],
-    qvec: np.ndarray,
-    qset: set[str],
-    sources: int,
-) -> None:
-    """A rare word of the question that no quoted passage holds ("how do i detect drift and
-    when should i retrain"): the best line holding it, from a passage not far behind, so
-    each part of the question gets an answer."""
-    quoted = {c for c, _, _ in picker.lines}
-    held = {t for c in quoted for t in snap.bm25_terms[c]}
-    missing = sorted(  # the rarest first; a set's order would change from run to run
-        (t for t in qset if t in snap.bm25 and t not in held and snap.bm25.idf(t) >= COMPLETE_IDF),
-        key=lambda t: (-snap.bm25.idf(t), t),
-    )
-    for term in missing:
-        if sources > MAX_SOURCES:
-            break
-        for h in hits[1:]:
-            if h.fused < hits[0].fused - COMPLETE_GAP or snap.is_intro[h.chunk]:
-                continue
-            if term not in snap.bm25_terms[h.chunk]:
-                continue
-            lines = [
-                (score, u)
-                for score, u in _unit_scores(snap, h.chunk, qvec, qset)
-                if term in snap.unit_terms[u] and snap.unit_kinds[u] != "lead"
-            ]
-            fresh = lines and not picker.near_duplicate(lines[0][1])
-            if fresh and picker.add(h.chunk, [lines[0][1]], lines[0][0]):
-                sources += h.chunk not in quoted
-            break
 
 
 def _cut(text: str, limit: int) -> str:

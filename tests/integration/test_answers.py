@@ -233,16 +233,6 @@ def test_a_list_lead_in_is_never_quoted_without_its_items(kb_retriever):
                 assert not nxt.text.endswith(":"), (question, this.text)
 
 
-def test_a_part_of_the_question_the_best_passage_lacks_is_answered_from_one_close_behind(
-    kb_retriever,
-):
-    # "Data drift" (deployment guide) answers the first part; only the MLOps guide's drift
-    # monitoring section names Evidently.
-    got = Answerer(kb_retriever).answer("how can i spot data drift in prod, is evidently any good?")
-    text = " ".join(line.text for line in got.lines)
-    assert got.sources[0].citation.section == "Data drift" and "Evidently" in text
-
-
 def test_replies_do_not_depend_on_the_hash_seed(kb_settings, subprocess_env):
     """Two processes (say two replicas) give the same reply to the same question: nothing in
     the reading or the quoting may follow the order of a set, which changes with the seed."""
