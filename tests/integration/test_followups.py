@@ -29,7 +29,7 @@ SETS = {
     "dev5": yaml.safe_load((DATA / "followups7.yaml").read_text()),
     "dev6": yaml.safe_load((DATA / "followups8.yaml").read_text()),
     **{
-        f"blind{n}": yaml.safe_load((DATA / f"followups{n}.yaml").read_text()) for n in range(9, 19)
+        f"blind{n}": yaml.safe_load((DATA / f"followups{n}.yaml").read_text()) for n in range(9, 21)
     },
 }
 # Regression floors, below the 0.85 target: where each set stands, not where it should. Set 5
@@ -76,6 +76,11 @@ FLOOR = {
     # completion line taken back afterwards, set 18 gives 0.706 (written in full 0.824).
     "blind17": 0.6,
     "blind18": 0.7,
+    # Sets 19 and 20 were written after session 7's new roadmap sections and first run on the
+    # final code of that session: 0.833 and 0.556 (written in full 0.722 and 0.722; without
+    # follow-ups 0.444 and 0.500; unrelated kept apart 6/6 and 6/6).
+    "blind19": 0.8,
+    "blind20": 0.5,
 }
 # Unrelated second questions read as follow-ups, where a set measured one. Sets 12 and 16
 # each joined one of their six ("What is Docker and why do ML engineers use it?") until a
