@@ -43,6 +43,7 @@ _BARE = re.compile(
 )
 _EXAMPLE = re.compile(
     r"^(e\.? ?g\.?|examples?|an example|for example|like what|such as|"
+    r"(?:got|have|any) (?:an? )?examples?|"
     r"(give|show) me (an?|some) (examples?|code examples?))[\s?!.]*$",
     re.I,
 )
@@ -187,8 +188,11 @@ _LEAD = frozenset(
 )
 # Words that colour a question without being its subject: "what is mlops exactly".
 _FILLER = frozenset(["about", "now", "really", "actually", "even", "exactly", "just", "tho"])
-_ENDS_IN_VERB = re.compile(r"\bto \w+[\s?!.]*$", re.I)  # "is it hard to learn?"
-_DUMMY = re.compile(r"^\s*(is|was|isn't|wasn't) it\b", re.I)  # "is it too late...": no referent
+# "is it too late to switch careers", "is it worth doing a bootcamp": that "it" stands for the
+# clause after it; in "is it hard?" or "is it hard to learn?" it stands for the subject.
+_DUMMY = re.compile(
+    r"^\s*(?:is|was|isn't|wasn't) (?P<it>it)\b[^?!.]*?\b(?:to \w+|\w+ing)\s+\w+", re.I
+)
 # Words that judge a subject without naming one: "worth the money tho", "too hard?".
 _VERDICT = frozenset(
     [
@@ -276,6 +280,11 @@ _CHAT = {
     "hw": "how",
     "y": "why",
     "u": "you",
+    "wud": "would",
+    "cud": "could",
+    "exmaple": "example",
+    "exmple": "example",
+    "exampel": "example",
 }
 _CHAT_WORD = re.compile(r"\b(" + "|".join(_CHAT) + r")\b", re.I)
 # A verdict with no subject of its own: "worth learning as a beginner?", "hard to pick up?".
@@ -409,8 +418,8 @@ def _pointer(text: str, own: list[str]) -> re.Match[str] | None:
     (few words of its own), "how long would that take for someone like me?" (a question
     about it, whatever its length), or an object pronoun ("when should i use it instead")."""
     # "is it worth doing a bootcamp": that "it" has no referent; "is it hard to learn" has.
-    dummy = _DUMMY.match(text) if not _ENDS_IN_VERB.search(text) else None
-    refers = _REFERS.search(text, dummy.end() if dummy else 0)
+    dummy = _DUMMY.match(text)
+    refers = _REFERS.search(text, dummy.end("it") if dummy else 0)  # "...to build one": one
     if refers and (len(own) <= 3 or _ABOUT.match(text.strip())):
         return refers
     return _OBJECT.search(text)

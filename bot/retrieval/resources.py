@@ -2,7 +2,8 @@
 that ask for resources; for any other question it only crowds out the section that explains
 the topic, because it names every topic of its document. Search leaves it out unless the
 question asks for something to read, watch or take. "watch" and "docs" alone ("what should i
-watch after my model goes live", "the docs retrieved") are too often about something else."""
+watch after my model goes live", "the docs retrieved") are too often about something else,
+and neither is a course someone says they have already taken."""
 
 from __future__ import annotations
 
@@ -22,5 +23,13 @@ def is_resource_section(section: str) -> bool:
     return section.split(" › ")[0].strip().lower() in RESOURCE_HEADINGS
 
 
+# What someone already did is not what they ask for: "explain RAG, I learned python from
+# youtube", "I took two courses already, what next?".
+_DONE = re.compile(
+    r"\b(?:learn(?:ed|t)|studied|watched|took|taken|finished|completed|did|done)\b[^.?!,;]{0,40}",
+    re.I,
+)
+
+
 def asks_for_resources(question: str) -> bool:
-    return bool(_ASKS.search(question))
+    return bool(_ASKS.search(_DONE.sub(" ", question)))

@@ -160,6 +160,9 @@ def test_search_text_drops_markup_mentions_and_emoji_but_keeps_identifiers():
         ("what should i read to learn statistics", True),
         ("what should i watch after my model goes live", False),  # monitoring, not videos
         ("my rag bot makes stuff up even with the docs retrieved", False),
+        ("explain transformers simply, i learned python from youtube", False),  # done already
+        ("took two coursera courses, what should i build next?", False),
+        ("finished the fast.ai course, any other courses you recommend?", True),
     ],
 )
 def test_requests_for_resources_are_told_from_words_that_only_look_like_one(text, asks):
