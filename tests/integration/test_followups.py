@@ -29,7 +29,7 @@ SETS = {
     "dev5": yaml.safe_load((DATA / "followups7.yaml").read_text()),
     "dev6": yaml.safe_load((DATA / "followups8.yaml").read_text()),
     **{
-        f"blind{n}": yaml.safe_load((DATA / f"followups{n}.yaml").read_text()) for n in range(9, 21)
+        f"blind{n}": yaml.safe_load((DATA / f"followups{n}.yaml").read_text()) for n in range(9, 23)
     },
 }
 # Regression floors, below the 0.85 target: where each set stands, not where it should. Set 5
@@ -81,6 +81,10 @@ FLOOR = {
     # follow-ups 0.444 and 0.500; unrelated kept apart 6/6 and 6/6).
     "blind19": 0.8,
     "blind20": 0.5,
+    # Sets 21 and 22, written last, first run on the final code: 0.611 and 0.778 (written in
+    # full 0.833 and 0.722; without follow-ups 0.389 and 0.556; unrelated kept apart 6/6, 6/6).
+    "blind21": 0.55,
+    "blind22": 0.72,
 }
 # Unrelated second questions read as follow-ups, where a set measured one. Sets 12 and 16
 # each joined one of their six ("What is Docker and why do ML engineers use it?") until a
