@@ -29,5 +29,10 @@ _START = re.compile(
 LEARNING_ORDER_QUERY = "the recommended learning order: what to learn first and where to start"
 
 
+# A choice between named things ("mlflow or weights & biases, which one should i learn
+# first") asks to compare them, not for the whole roadmap's order.
+_CHOICE = re.compile(r"\b(which|vs\.?|versus|or)\b", re.I)
+
+
 def asks_learning_order(question: str) -> bool:
-    return bool(_START.search(question))
+    return bool(_START.search(question)) and not _CHOICE.search(question)

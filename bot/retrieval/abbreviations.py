@@ -45,6 +45,7 @@ EXPANSIONS = {
     "hyperparams": "hyperparameters",
     "hparams": "hyperparameters",
     "evals": "evaluations",
+    "comps": "competitions",
 }
 # Longest first, so "val acc" is read before "acc".
 _FORMS = sorted(EXPANSIONS, key=len, reverse=True)

@@ -14,7 +14,7 @@ RESOURCE_HEADINGS = frozenset({"resources", "further reading", "learning resourc
 _ASKS = re.compile(
     r"\b(resources?|books?|courses?|tutorials?|videos?|youtube|playlists?|lectures?"
     r"|documentation|websites?|links?|reading|materials?|mooc|textbooks?|(?:should|can|to) i read"
-    r"|guides?|recommend\w*)\b|\bwhere (?:can|do|should|could) (?:i|you|one) (?:learn|study)\b",
+    r"|guides?|recommend(?:s|ed|ations?)?(?!\s+(?:systems?|engines?|models?)))\b|\bwhere (?:can|do|should|could) (?:i|you|one) (?:learn|study)\b",
     re.I,
 )
 

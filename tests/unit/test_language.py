@@ -100,6 +100,8 @@ def test_questions_are_not_small_talk(text):
         ("where do i even start with llms", False),
         ("what math do I need?", False),
         ("when should i start applying for jobs", False),
+        ("mlflow or weights & biases, which one should i learn first", False),  # a choice
+        ("should i learn pytorch or tensorflow first", False),
     ],
 )
 def test_learning_order_questions_are_routed(text, routed):
@@ -163,6 +165,8 @@ def test_search_text_drops_markup_mentions_and_emoji_but_keeps_identifiers():
         ("explain transformers simply, i learned python from youtube", False),  # done already
         ("took two coursera courses, what should i build next?", False),
         ("finished the fast.ai course, any other courses you recommend?", True),
+        ("how to prep for system design, eg design a recommendation system", False),
+        ("any recommendations for ml books", True),
     ],
 )
 def test_requests_for_resources_are_told_from_words_that_only_look_like_one(text, asks):
@@ -204,3 +208,4 @@ def test_training_chat_short_forms_are_spelled_out_longest_first():
         == "validation loss goes up, tune hyperparameters?"
     )
     assert expand("Val Kilmer films") == "Val Kilmer films"  # alone, "val" is a name
+    assert expand("do kaggle comps count") == "do kaggle competitions count"
