@@ -139,14 +139,36 @@ def english_words(text: str) -> int:
 
 
 def english_part(text: str) -> str:
-    """From a message mixing scripts ("ما هي…؟ what math do I need?"), the English question,
-    when there is one; otherwise the message unchanged."""
+    """From a message mixing scripts ("ما هي…؟ what math do I need?") or languages ("em học
+    lớp 11, không có GPU. I'm 17, what ML project can I build?"), the English question, when
+    there is one; otherwise the message unchanged."""
     if _latin_share(text) > 0.9:
-        return text
+        return _english_sentences(text)
     latin = [w for w in text.split() if _latin_share(w) > 0.5]
     if len(latin) >= 3 and english_words(" ".join(latin)) >= 2:
         return " ".join(latin)
     return text
+
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\s+[—–]\s+|\n+")
+
+
+def _english_sentences(text: str) -> str:
+    """The message without its sentences in another language, when some sentence is English;
+    a sentence is dropped only when it has no English function word and is identified as
+    another language with confidence."""
+    sentences = [p for p in _SENTENCE.split(text) if p.strip()]
+    if len(sentences) < 2:
+        return text
+    kept = [p for p in sentences if not _other_language(p)]
+    return " ".join(kept) if kept and len(kept) < len(sentences) else text
+
+
+def _other_language(sentence: str) -> bool:
+    if english_words(sentence) or len(_WORD.findall(sentence)) < 3:
+        return False
+    lang, prob = _identifier().classify(sentence)
+    return lang not in ("en", "zxx") and prob >= MIN_CONFIDENCE
 
 
 def detect_non_english(text: str) -> str | None:

@@ -209,3 +209,10 @@ def test_training_chat_short_forms_are_spelled_out_longest_first():
     )
     assert expand("Val Kilmer films") == "Val Kilmer films"  # alone, "val" is a name
     assert expand("do kaggle comps count") == "do kaggle competitions count"
+
+
+def test_a_sentence_in_another_language_beside_an_english_question_is_left_out():
+    mixed = "em học lớp 11 ở Việt Nam, không có GPU. I'm 17, what ML project can I build?"
+    assert language.english_part(mixed) == "I'm 17, what ML project can I build?"
+    english = "what math do i need? I am a beginner."
+    assert language.english_part(english) == english
