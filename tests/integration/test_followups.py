@@ -29,7 +29,7 @@ SETS = {
     "dev5": yaml.safe_load((DATA / "followups7.yaml").read_text()),
     "dev6": yaml.safe_load((DATA / "followups8.yaml").read_text()),
     **{
-        f"blind{n}": yaml.safe_load((DATA / f"followups{n}.yaml").read_text()) for n in range(9, 23)
+        f"blind{n}": yaml.safe_load((DATA / f"followups{n}.yaml").read_text()) for n in range(9, 25)
     },
 }
 # Regression floors, below the 0.85 target: where each set stands, not where it should. Set 5
@@ -85,12 +85,17 @@ FLOOR = {
     # full 0.833 and 0.722; without follow-ups 0.389 and 0.556; unrelated kept apart 6/6, 6/6).
     "blind21": 0.55,
     "blind22": 0.72,
+    # Sets 23 and 24, the last, first run on the final code and roadmap: 0.778 and 0.667
+    # (written in full 0.833 and 0.667; without follow-ups 0.333 and 0.444; unrelated kept
+    # apart 6/6 and 5/6).
+    "blind23": 0.72,
+    "blind24": 0.6,
 }
 # Unrelated second questions read as follow-ups, where a set measured one. Sets 12 and 16
 # each joined one of their six ("What is Docker and why do ML engineers use it?") until a
 # message that names its own subject before pointing back at it started afresh. Set 18
-# joins one of its six on its first run.
-JOINED_BY_MISTAKE: dict[str, int] = {"blind18": 1}
+# and set 24 each join one of their six on their first run.
+JOINED_BY_MISTAKE: dict[str, int] = {"blind18": 1, "blind24": 1}
 
 
 async def say(app, text: str, **kw) -> str:
