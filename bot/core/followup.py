@@ -228,6 +228,18 @@ _VERDICT = frozenset(
         "long",
         "take",
         "takes",
+        "many",
+        "much",
+        "hours",
+        "hour",
+        "week",
+        "weeks",
+        "month",
+        "months",
+        "year",
+        "years",
+        "day",
+        "days",
     ]
 )
 # "why?" after a yes/no question asks why its answer holds: "why should i learn X first?"
@@ -320,6 +332,9 @@ _ACK = re.compile(
 _ASKED_AFTER_COMMA = re.compile(
     r",\s+(?P<ask>(?:can|could|should|do|does|is|are|how|what|which|will|would)\b.*)$", re.I
 )
+_ASKS_ABOUT_THEM = re.compile(
+    r"^\s*(?:do|does|did|are|is|will|would|can|could|should)\s+(?:they|those|these)\b", re.I
+)
 MAX_FOLLOWUP_WORDS = 9  # a follow-up is short; a longer message is a question of its own
 # (four words more when it points back with "it" or "them")
 # A message no rule reads as a follow-up still is one when the knowledge base matches it far
@@ -373,7 +388,8 @@ def _by_rules(
     if spell is not None and previous is not None:
         text = spell(text)
     words = _words(text)
-    longest = MAX_FOLLOWUP_WORDS + (4 if _OBJECT.search(text) else 0)  # "need it if ..."
+    pointing = _OBJECT.search(text) or _ASKS_ABOUT_THEM.match(text)  # "need it if", "do they"
+    longest = MAX_FOLLOWUP_WORDS + (4 if pointing else 0)
     if previous is None or not words or len(words) > longest:
         return Resolved(asked, "new")
     qualifier = _QUALIFIER.match(text.strip())
@@ -390,13 +406,13 @@ def _by_rules(
         return Resolved(why, "about")
     if _OWN_SUBJECT.match(text.strip()):
         return Resolved(asked, "new")
+    which = _which_of_pair(text, previous)
+    if which:
+        return Resolved(which, "about")
     own = _content(words)
     refers = _pointer(text, own)
     if refers:
         subject = _subject(previous)
-        pair = _DIFFERENCE.match(subject)
-        if pair and refers.group(1).lower() in ("one", "ones"):  # "which one pays more"
-            subject = f"{pair['a']} or {pair['b']}"
         return Resolved(f"{text[: refers.start()]}{subject}{text[refers.end() :]}", "about")
     other = _DIFF_WITH.match(text.strip())  # "whats the diff with rag"
     if other:
@@ -413,6 +429,13 @@ def _by_rules(
     return Resolved(asked, "new")
 
 
+def _which_of_pair(text: str, previous: str) -> str | None:
+    """ "which (one) pays more" after "the difference between A and B": which of A or B."""
+    pair = _DIFFERENCE.match(_subject(previous))
+    which = re.match(r"^which\s+(?:ones?\s+)?(?P<rest>.+)$", text.strip(), re.I)
+    return f"which {pair['a']} or {pair['b']} {which['rest']}" if pair and which else None
+
+
 def _pointer(text: str, own: list[str]) -> re.Match[str] | None:
     """The word that stands for the previous subject: "is that enough for a junior job?"
     (few words of its own), "how long would that take for someone like me?" (a question
@@ -420,8 +443,8 @@ def _pointer(text: str, own: list[str]) -> re.Match[str] | None:
     # "is it worth doing a bootcamp": that "it" has no referent; "is it hard to learn" has.
     dummy = _DUMMY.match(text)
     refers = _REFERS.search(text, dummy.end("it") if dummy else 0)  # "...to build one": one
-    if refers and (len(own) <= 3 or _ABOUT.match(text.strip())):
-        return refers
+    if refers and (len(own) <= 3 or _ABOUT.match(text.strip()) or _ASKS_ABOUT_THEM.match(text)):
+        return refers  # "do they do leetcode stuff too or just ml theory": they = the subject
     return _OBJECT.search(text)
 
 

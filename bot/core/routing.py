@@ -21,7 +21,7 @@ _START = re.compile(
     r"|\bwhat('?s| comes| is| should come) next\b|\b(learn|study|do) (next|first)\??$"
     r"|\bwhat (should|do) i (learn|study) (after|once|when)\b|\bafter (learning|finishing) \w+"
     r"|\bwhat('?s| is) the (best |right )?(learning )?(order|path|roadmap)\b"
-    rf"|\bfirst steps?\b|\bget(ting)? started( (with|in) {_FIELD})?\??$|\bcomplete beginner\b|\bjust starting( out)?\b",
+    rf"|^\W*((what are|what'?s|what is) )?(the |my )?first steps?\b|\bget(ting)? started( (with|in) {_FIELD})?\??$|\bcomplete beginner\b|\bjust starting( out)?\b",
     re.I,
 )
 

@@ -223,3 +223,16 @@ def test_is_it_hard_alone_points_back_and_got_an_example_asks_for_examples():
     assert resolve("got an exmaple?", "what is regularisation", encode).question == (
         "examples of regularisation"
     )
+
+
+def test_which_after_a_comparison_they_and_time_questions_lean_on_the_previous_one():
+    diff = "whats the difference between a data scientist and an ml engineer"
+    assert resolve("which pays more", diff, encode).question == (
+        "which data scientist or ml engineer pays more"
+    )
+    they = resolve(
+        "do they do leetcode stuff too or just ml theory", "what are ml interviews", encode
+    )
+    assert they.kind == "about" and "ml interviews" in they.question
+    hours = resolve("how many hours a week tho", "how long does it take to learn ml", encode)
+    assert hours.kind == "about" and hours.question.startswith("how long does it take to learn ml")

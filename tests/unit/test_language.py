@@ -102,6 +102,8 @@ def test_questions_are_not_small_talk(text):
         ("when should i start applying for jobs", False),
         ("mlflow or weights & biases, which one should i learn first", False),  # a choice
         ("should i learn pytorch or tensorflow first", False),
+        ("what are the first steps", True),
+        ("switching at 38 from healthcare ops, what roles are a realistic first step", False),
     ],
 )
 def test_learning_order_questions_are_routed(text, routed):
