@@ -41,7 +41,7 @@ class Chunk:
     units: tuple[str, ...]
     unit_kinds: tuple[str, ...]  # Unit.kind of each unit
     unit_lists: tuple[int, ...]  # Unit.list of each unit
-    unit_paras: tuple[int, ...] = ()  # Unit.para of each unit
+    unit_paras: tuple[int, ...]  # Unit.para of each unit
 
     @property
     def embed_text(self) -> str:

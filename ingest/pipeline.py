@@ -409,7 +409,7 @@ def _build_version(
                         "source": c.source,
                         "kind": c.unit_kinds[j],
                         "list": c.unit_lists[j],
-                        "para": c.unit_paras[j] if c.unit_paras else -1,
+                        "para": c.unit_paras[j],
                     }
                     for c, j, _ in part
                 ],

@@ -148,7 +148,7 @@ def is_covered(hits: list[Hit], qterms: list[str], snap: IndexSnapshot) -> tuple
 def _names_heading(snap: IndexSnapshot, chunk: int, qset: set[str]) -> bool:
     """The question names the best section's whole heading, of two words or more ("any tricks
     to cut cost and latency?" -> "Cost and latency"): the embedding may miss what the words say."""
-    heading = set(terms(snap.chunks[chunk].section.split(SECTION_SEP)[-1]))
+    heading = snap.heading_terms[chunk]
     return len(heading) >= 2 and heading <= qset
 
 
@@ -282,8 +282,9 @@ def _opening_if_heading_matches(
 ) -> int | None:
     """The first quotable unit of a section whose heading is the question asked, in other
     words ("what math do I need?" -> "Which math do I need?"), or the thing a definition
-    question asks about ("what is federated learning" -> "Federated learning"), else None. Sections state their
-    point first, and the sentence most similar to the question is often a side remark."""
+    question asks about ("what is federated learning" -> "Federated learning"), else None.
+    Sections state their point first, and the sentence most similar to the question is often
+    a side remark."""
     info = snap.chunks[chunk]
     if not qset or not info.section or not info.units or _continues_section(snap, chunk):
         return None
@@ -303,7 +304,7 @@ DEFINITION = re.compile(
 
 def _heading_overlap(snap: IndexSnapshot, chunk: int, qset: set[str]) -> float:
     """Share of words the question and the section's own heading have in common (Jaccard)."""
-    heading = set(terms(snap.chunks[chunk].section.split(SECTION_SEP)[-1]))
+    heading = snap.heading_terms[chunk]
     return len(qset & heading) / len(qset | heading) if qset and heading else 0.0
 
 
@@ -413,10 +414,10 @@ def _select_units(
         else:
             # Its best line alone; a list's lead-in ("Five strong project ideas:") says
             # nothing without its items, so the best line that is not one.
-            lines = [(sc, u) for sc, u in _unit_scores(snap, h.chunk, qvec, qset)]
-            for score, u in [x for x in lines if snap.unit_kinds[x[1]] != "lead"][:1]:
-                if not picker.near_duplicate(u):
-                    picker.add(h.chunk, [u], score)
+            ranked = _unit_scores(snap, h.chunk, qvec, qset)
+            best = next(((s, u) for s, u in ranked if snap.unit_kinds[u] != "lead"), None)
+            if best is not None and not picker.near_duplicate(best[1]):
+                picker.add(h.chunk, [best[1]], best[0])
         sources += len(picker.lines) > before
     return picker.lines
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from bot.retrieval.keyword import BM25
 from bot.retrieval.manifest import Manifest
-from bot.textutil import INTRO_SECTION, terms
+from bot.textutil import INTRO_SECTION, SECTION_SEP, terms
 
 PAGE = 5000
 
@@ -72,6 +72,8 @@ class IndexSnapshot:
         # written before paragraphs were recorded).
         self.unit_paras = unit_paras if unit_paras is not None else np.full(len(unit_texts), -1)
         self.unit_terms = [frozenset(terms(t)) for t in unit_texts]
+        # Each chunk's own heading (the last part of its section path), as search terms.
+        self.heading_terms = [frozenset(terms(c.section.split(SECTION_SEP)[-1])) for c in chunks]
         self.bm25_terms = [terms(f"{c.title} {c.section} {c.section} {c.text}") for c in chunks]
         self.bm25 = BM25(self.bm25_terms)
         starts = [c.units[0] if c.units else len(unit_texts) for c in chunks]
