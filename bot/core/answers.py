@@ -43,13 +43,17 @@ MAX_LIST_LINES = 16
 TOP_CHUNKS = 4
 LEAD_BONUS = 0.08
 PRIMARY_LINES = 4
-RUNNER_UP_GAP = 0.06
+# Gaps in the hybrid score. The learned blend (bot/retrieval/search.py) spreads passages
+# further apart than the first blend did, so both gaps grew by half (0.06 and 0.01 before):
+# on the development sets 1.5 and 2 times the old gaps scored the same and the old ones three
+# questions fewer; the smaller quotes fewer runner-ups that only share the question's words.
+RUNNER_UP_GAP = 0.09
 HEADING_MATCH = 0.5  # share of words a question and a section heading must have in common
 # With a runner-up close behind, the best passage may fill only this share of the reply, so
 # the runner-up (often the one that answers) fits. 0.8 on the dev sets; 0.5-0.65 lost some.
 SHARE = 0.8
 PARA_LEAD_CHARS = 160  # a paragraph's first sentence comes as context when no longer than this
-TIE_GAP = 0.01  # runner-ups this close to the best passage are quoted like it
+TIE_GAP = 0.015  # runner-ups this close to the best passage are quoted like it
 
 
 @dataclass(frozen=True)

@@ -76,9 +76,11 @@ class IndexSnapshot:
         self.heading_terms = [frozenset(terms(c.section.split(SECTION_SEP)[-1])) for c in chunks]
         self.bm25_terms = [terms(f"{c.title} {c.section} {c.section} {c.text}") for c in chunks]
         self.bm25 = BM25(self.bm25_terms)
-        starts = [c.units[0] if c.units else len(unit_texts) for c in chunks]
-        self._unit_starts = np.asarray(starts, dtype=np.int64)
-        self._has_units = np.asarray([bool(c.units) for c in chunks])
+        self._heading_weights = [sum(self.bm25.idf(t) for t in h) for h in self.heading_terms]
+        # Each chunk's units are one contiguous run: where each run starts, and how long it is.
+        self._has_units = np.asarray([bool(c.units) for c in chunks], dtype=bool)
+        self._seg_starts = np.asarray([c.units[0] for c in chunks if c.units], dtype=np.int64)
+        self._seg_counts = np.asarray([len(c.units) for c in chunks if c.units], dtype=np.int64)
         self.suggestions: tuple[str, ...] | None = None  # filled by the answerer on first use
         self.is_intro = np.asarray([c.section == INTRO_SECTION for c in chunks], dtype=np.float32)
 
@@ -149,15 +151,45 @@ class IndexSnapshot:
             np.asarray(unit_paras, dtype=np.int64),
         )
 
-    def best_unit_sims(self, qvec: np.ndarray) -> np.ndarray:
-        """For each chunk, the cosine similarity of its best-matching sentence or bullet."""
-        out = np.zeros(len(self.chunks), dtype=np.float32)
+    def top_unit_sims(self, qvec: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For each chunk, the cosine similarity of its best-matching sentence or bullet, of
+        its second best, and the mean of its best three (fewer where it has fewer; 0 where it
+        has none): a section that answers in several lines beats one with a lucky sentence.
+        A chunk's units are contiguous, so each is a segment: its maximum, then the maximum
+        of what is left once the maximum is masked, twice (no sort, as this runs per query)."""
+        n = len(self.chunks)
+        best, second, third = (np.zeros(n, dtype=np.float32) for _ in range(3))
         if not len(self.unit_texts):
-            return out
+            return best, second, best
         sims = self.unit_vecs @ qvec
-        starts = np.minimum(self._unit_starts, len(sims) - 1)
-        out[:] = np.maximum.reduceat(sims, starts)
-        out[~self._has_units] = 0.0
+        has, starts, count = self._has_units, self._seg_starts, self._seg_counts
+        out = []
+        rest = sims
+        for _ in range(3):
+            top = np.maximum.reduceat(rest, starts)
+            out.append(top)
+            rest = np.where(rest >= np.repeat(top, count), -np.inf, rest)
+        b1, b2, b3 = out
+        b2 = np.where(np.isfinite(b2), b2, b1)  # one unit, or all tied with the best
+        b3 = np.where(np.isfinite(b3), b3, b2)
+        best[has], second[has] = b1, b2
+        third[has] = np.where(count >= 3, (b1 + b2 + b3) / 3, (b1 + b2) / 2)
+        return best, second, third
+
+    def heading_overlap(self, qterms: set[str]) -> np.ndarray:
+        """For each chunk, the share of words the question and the chunk's own heading have
+        in common (Jaccard, each word weighted by its rarity in the index, so "PhD" counts
+        for more than "ML"): a section titled with the question's words is about it."""
+        out = np.zeros(len(self.chunks), dtype=np.float32)
+        if not qterms:
+            return out
+        idf = self.bm25.idf
+        question = sum(idf(t) for t in qterms)
+        for i, heading in enumerate(self.heading_terms):
+            shared = qterms & heading
+            if shared:
+                both = sum(idf(t) for t in shared)
+                out[i] = both / (question + self._heading_weights[i] - both)
         return out
 
     @functools.cached_property
