@@ -158,7 +158,7 @@ class IndexSnapshot:
         A chunk's units are contiguous, so each is a segment: its maximum, then the maximum
         of what is left once the maximum is masked, twice (no sort, as this runs per query)."""
         n = len(self.chunks)
-        best, second, third = (np.zeros(n, dtype=np.float32) for _ in range(3))
+        best, second, mean3 = (np.zeros(n, dtype=np.float32) for _ in range(3))
         if not len(self.unit_texts):
             return best, second, best
         sims = self.unit_vecs @ qvec
@@ -173,8 +173,8 @@ class IndexSnapshot:
         b2 = np.where(np.isfinite(b2), b2, b1)  # one unit, or all tied with the best
         b3 = np.where(np.isfinite(b3), b3, b2)
         best[has], second[has] = b1, b2
-        third[has] = np.where(count >= 3, (b1 + b2 + b3) / 3, (b1 + b2) / 2)
-        return best, second, third
+        mean3[has] = np.where(count >= 3, (b1 + b2 + b3) / 3, (b1 + b2) / 2)
+        return best, second, mean3
 
     def heading_overlap(self, qterms: set[str]) -> np.ndarray:
         """For each chunk, the share of words the question and the chunk's own heading have

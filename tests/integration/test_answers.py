@@ -5,6 +5,15 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from bench.fit_fusion import (  # relevant(): the labelled section or one of its "also"
+    DEV,
+    HELD_OUT,
+    candidates,
+    fit,
+    load,
+    ranking,
+    relevant,
+)
 from bot.core.answers import Answerer
 from tests.conftest import DATA
 
@@ -73,19 +82,11 @@ OFFTOPIC = [
 ]
 
 
-def _relevant(case: dict, chunk) -> bool:
-    sections = case["section"] if isinstance(case["section"], list) else [case["section"]]
-    places = {(case["doc"], s) for s in sections}
-    places |= {tuple(ref.split("#", 1)) for ref in case.get("also", ())}  # another doc#section
-    head = chunk.section.split(" › ")[0]
-    return any(chunk.source.endswith(f"/{doc}.md") and head == sec for doc, sec in places)
-
-
 def _ranks(retriever, mode: str, cases: list[dict] = EVAL) -> list[int | None]:
     out = []
     for case in cases:
         res = retriever.search(case["question"], k=10, mode=mode)
-        ranks = [i for i, h in enumerate(res.hits) if _relevant(case, res.snapshot.chunks[h.chunk])]
+        ranks = [i for i, h in enumerate(res.hits) if relevant(case, res.snapshot.chunks[h.chunk])]
         out.append(ranks[0] if ranks else None)
     return out
 
@@ -319,7 +320,6 @@ def test_each_passage_gets_its_own_best_sentences_as_signals(kb_retriever):
 def test_the_fitted_blend_is_what_the_fit_gives_and_ranks_later_questions_better(kb_retriever):
     """FUSION_WEIGHTS come from bench/fit_fusion.py on the development sets alone; on the sets
     written later it must rank the labelled section higher than the first blend did."""
-    from bench.fit_fusion import DEV, HELD_OUT, candidates, fit, load, ranking
     from bot.retrieval.search import FUSION_WEIGHTS
 
     fitted = fit(candidates(kb_retriever, load(DEV)))
