@@ -235,14 +235,14 @@ class BotCore:
         self, req: Request, question: str
     ) -> tuple[Resolved, list[Turn], Place | None]:
         """The full question a follow-up means, the conversation's earlier exchanges (for
-        the model) and where it is kept. In a DM (and the console) each message continues
+        the model) and where it is kept. In a DM and the console each message continues
         the conversation; in a group only a reply to the bot's message does."""
         if self.conversations is None:
             return Resolved(question, "new"), [], None
-        place = "dm" if req.where == "dm" else (req.channel_id or "group")
+        place = "dm" if req.private else (req.channel_id or "group")
         where = Place(req.platform, req.user_id, place)
         earlier: list[Turn] = []
-        if req.where == "dm" or req.replies_to_bot:
+        if req.private or req.replies_to_bot:
             earlier = await self.conversations.recent(where)
         previous = earlier[-1].meant if earlier else None
         reader = self.answerer

@@ -35,6 +35,11 @@ class Request:
     # Called with the generated text so far, for adapters that show it while it arrives.
     on_partial: Callable[[str], Awaitable[None]] | None = field(default=None, compare=False)
 
+    @property
+    def private(self) -> bool:
+        """A chat with this one person: a DM, or the local console."""
+        return self.where in ("dm", "console")
+
 
 @dataclass(frozen=True)
 class Paragraph:

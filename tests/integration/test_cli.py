@@ -111,6 +111,17 @@ def test_console_chat_driven_through_stdin(kb_settings, subprocess_env):
     assert "Traceback" not in text + out.stderr
 
 
+def test_consecutive_console_lines_are_one_conversation(kb_settings, subprocess_env):
+    """The console is a private chat: "why?" leans on the question before it (it was read as
+    a group message once, where only replies to the bot continue, and got the refusal)."""
+    script = "pytorch or tensorflow first?\nwhy?\n"
+    out = run(["chat", "--data-dir", str(kb_settings.data_dir)], subprocess_env, stdin=script)
+    assert out.returncode == 0, out.stderr
+    replies = [r for r in out.stdout.split("─" * 20) if r.strip()]
+    assert len(replies) == 2, replies
+    assert "PyTorch" in replies[1] and "doesn't cover" not in replies[1], replies[1]
+
+
 def test_console_exits_cleanly_on_eof_and_quit(kb_settings, subprocess_env):
     assert (
         run(["chat", "--data-dir", str(kb_settings.data_dir)], subprocess_env, stdin="").returncode
