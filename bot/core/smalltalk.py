@@ -12,7 +12,15 @@ _GREETING = re.compile(
     r"( there| all| everyone| bot)?[\s!.,:)\-]*$"
 )
 _THANKS = re.compile(
-    r"^(thanks?|thank you|thx|ty|cheers|much appreciated)( a lot| so much)?[\s!.)]*$"
+    r"^(thanks?|thank (you|u)|thx|tysm|ty|cheers|much appreciated)"
+    r"( a lot| so much| very much| a ton| again)?( (bro|man|mate|dude|buddy|guys|friend|bot))?"
+    r"[\s!.)]*$"
+)
+_THANKS_WORD = re.compile(r"\b(thanks?|thank (you|u)|thx|tysm|ty|appreciate)\b")
+# What comes with thanks: "thank you, this is really helpful", "thanks, really appreciate it".
+_GRATEFUL = re.compile(
+    r"^((i )?(really |truly )?appreciate (it|that|this|you|the help)|"
+    r"(that|this|it) (really )?help(s|ed)( a lot| so much)?)[\s!.)]*$"
 )
 _COMPLIMENT = re.compile(
     r"^((you('re| are)|u r|ur) (so |really |the )?(awesome|great|amazing|the best|best|cool|"
@@ -32,14 +40,27 @@ _CONFUSED = re.compile(
     r"^(what|wat|wut|huh|eh|sorry|pardon|what do you mean|i don'?t get it)[\s?!.]*$"
 )
 
+
+def _is_thanks(t: str) -> bool:
+    """Thanks, alone or with a compliment ("thank you, this is really helpful", "thx bro",
+    "thanks a lot, really appreciate it"): every clause is one, and one of them is thanks."""
+    clauses = [c.strip() for c in re.split(r"[,.!;]+", t) if c.strip()]
+    if not clauses or len(t) > 80 or not _THANKS_WORD.search(t):
+        return False
+    kinds = (_THANKS, _COMPLIMENT, _GRATEFUL, _ACK)
+    return all(any(p.match(c) for p in kinds) for c in clauses)
+
+
 Kind = Literal["greeting", "thanks", "bye", "help", "ack", "confused"]
 
 
 def classify(text: str) -> Kind | None:
     t = re.sub(r"[^\w\s!?.,:)\-']", "", text.lower()).strip()  # drop emoji and symbols
-    if not t:
-        # Only emoji or punctuation: a reaction, unless it is a bare question mark.
+    if not re.search(r"\w", t):
+        # Only emoji or punctuation ("." or "..." too): a reaction, unless it is a bare question mark.
         return "help" if text.strip().strip("?") == "" and "?" in text else "ack"
+    if _is_thanks(t) and not _ACK.match(t):  # a thank-you with a clause is often longer
+        return "thanks"
     if len(t) > 40:
         return None
     for kind, pattern in (

@@ -66,10 +66,16 @@ def test_mixed_script_message_keeps_its_english_question():
         ("cool, thanks!", "ack"),
         ("🤖🤔🔥", "ack"),
         ("👍", "ack"),
+        (".", "ack"),
+        ("...", "ack"),
         ("what?", "confused"),
         ("huh?", "confused"),
         ("?", "help"),
         ("hi", "greeting"),
+        ("thank you, this is really helpful", "thanks"),
+        ("thx bro", "thanks"),
+        ("thanks a lot, really appreciate it!", "thanks"),
+        ("ok thanks, that helped", "thanks"),
     ],
 )
 def test_small_talk_is_recognised(text, kind):
@@ -78,7 +84,13 @@ def test_small_talk_is_recognised(text, kind):
 
 @pytest.mark.parametrize(
     "text",
-    ["what math do I need?", "ok so what math do i need", "yes please tell me about math"],
+    [
+        "what math do I need?",
+        "ok so what math do i need",
+        "yes please tell me about math",
+        "thanks, and what about statistics?",
+        "thank you! is a masters worth it?",
+    ],
 )
 def test_questions_are_not_small_talk(text):
     assert smalltalk.classify(text) is None
