@@ -140,6 +140,7 @@ class Repaced:
     kind: Literal["status", "kept", "moved", "cannot_keep"]
     learner: Learner
     pace: Pace | None
+    asked: str = ""  # what was asked when only the status is shown ("" for plain /pace)
 
 
 async def repace(svc: LearningService, uow: AsyncSession, who: Who, choice: str) -> Repaced | None:
@@ -150,6 +151,11 @@ async def repace(svc: LearningService, uow: AsyncSession, who: Who, choice: str)
     today = svc.today(learner)
     target = learner.target_finish or estimate_finish(svc.curriculum, state, today) or today
     status = pace(svc.curriculum, state, today, target)
+    # Keeping the date is for a plan that fell behind; moving it, for one behind or ahead
+    # (the "ahead" news offers the earlier date). Anything else only shows where it stands.
+    acts = choice == "keep" and status.kind == "behind"
+    if not (acts or choice == "move" and status.kind != "on_track"):
+        return Repaced("status", learner, status, asked=choice)
     if choice == "keep":
         if status.minutes is None:
             return Repaced("cannot_keep", learner, status)
@@ -313,8 +319,21 @@ async def change_setting(
     except InvalidSetting as exc:
         await uow.rollback()
         return Settings(None, key, error=str(exc))
+    if key in _REPLANS and learner.track:
+        await _agree_new_finish(svc, uow, learner)
     await uow.commit()
     return Settings(learner, key)
+
+
+# A new pace or new study days is the learner's own choice of how fast to go: the finish date
+# they agree to moves with it, so the plan is not later said to be behind for missed days.
+_REPLANS = frozenset(["pace", "days"])
+
+
+async def _agree_new_finish(svc: LearningService, uow: AsyncSession, learner: Learner) -> None:
+    state, _ = await svc.plan(uow, learner)
+    learner.target_finish = estimate_finish(svc.curriculum, state, svc.today(learner))
+    learner.pace_told_for = None
 
 
 @dataclass(frozen=True)

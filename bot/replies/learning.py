@@ -541,7 +541,16 @@ def repaced(result: uc.Repaced) -> Reply:
     if p is None or learner.target_finish is None:
         return Reply.text(f"You'll finish {finish}.")
     states = {"behind": "behind", "ahead": "ahead of", "on_track": "on track for"}
-    return Reply.text(
+    where = (
         f"At your pace you'll finish {finish}; you are {states[p.kind]} your goal of "
-        f"{_day(learner.target_finish)}. /pace keep or /pace move changes it."
+        f"{_day(learner.target_finish)}."
     )
+    if result.asked in ("keep", "move"):  # nothing to keep or move: on track (or ahead)
+        return Reply.text(f"{where} Nothing needs changing.")
+    if p.kind == "on_track":
+        tip = " /settings pace changes how many minutes a day you study."
+    else:
+        tip = " /pace keep or /pace move changes it."
+    if result.asked:
+        tip = f" I know /pace, /pace keep and /pace move.{tip}"
+    return Reply.text(where + tip, kind="error" if result.asked else "info")

@@ -221,6 +221,23 @@ async def test_missed_days_re_pace_the_plan_once_with_two_choices(svc):
     assert ahead.pace.kind == "ahead" and "ahead of plan" in render_plain(say.today(svc, ahead))
 
 
+async def test_a_pace_the_learner_chose_is_not_called_missed_days(svc):
+    """Found by a new user: a slower pace set in /settings was told as "study days were
+    missed", and /pace keep on day one said the date could not be brought back."""
+    await run(svc, uc.enrol, ANN, "part-time", "UTC", "")
+    on_time = await run(svc, uc.repace, ANN, "keep")
+    assert on_time.kind == "status" and on_time.pace.kind == "on_track"
+    assert "Nothing needs changing" in render_plain(say.repaced(on_time))
+    odd = say.repaced(await run(svc, uc.repace, ANN, "slow"))
+    assert odd.kind == "error" and "/pace keep" in render_plain(odd)
+    before = (await run(svc, uc.today, ANN)).learner.target_finish
+    slower = await run(svc, uc.change_setting, ANN, "pace", "30")
+    assert slower.learner.target_finish > before  # the agreed date moves with the pace
+    assert (await run(svc, uc.today, ANN)).pace is None  # nothing was missed
+    svc.clock.advance(days=10)  # real missed days are still told
+    assert (await run(svc, uc.today, ANN)).pace.kind == "behind"
+
+
 async def test_a_full_time_plan_that_slipped_can_only_move_its_date(svc):
     await run(svc, uc.enrol, ANN, "full-time", "UTC", "")
     await run(svc, uc.today, ANN)
