@@ -188,10 +188,34 @@ _LEAD = frozenset(
 )
 # Words that colour a question without being its subject: "what is mlops exactly".
 _FILLER = frozenset(["about", "now", "really", "actually", "even", "exactly", "just", "tho"])
+# A question's first word that stands for something said before it: "is it important".
+# What was said is then the subject, without its chat words ("im learning sql rn").
+_SAID_FILLER = frozenset(["im", "i'm", "rn", "currently", "right"])
+_STANDS_FOR = frozenset(["it", "this", "that", "they", "them", "these", "those"])
+_ELABORATION = re.compile(
+    r"^(?:like|e\.?\s?g\.?|such as|or|i mean|say|for example|for instance)\b", re.I
+)
+_ASKING = re.compile(
+    r"^\s*(?:what\w*|which|how|why|when|where|who|is|are|was|do|does|did|should|can|could|"
+    r"would|will|must|isn't|don't)\b",
+    re.I,
+)
 # "is it too late to switch careers", "is it worth doing a bootcamp": that "it" stands for the
 # clause after it; in "is it hard?" or "is it hard to learn?" it stands for the subject.
+# "is it worth learning as a beginner": the verb has no object there, so "it" is the subject.
 _DUMMY = re.compile(
-    r"^\s*(?:is|was|isn't|wasn't) (?P<it>it)\b[^?!.]*?\b(?:to \w+|\w+ing)\s+\w+", re.I
+    r"^\s*(?:is|was|isn't|wasn't) (?P<it>it)\b[^?!.]*?\b(?:to \w+|\w+ing)\s+"
+    r"(?!(?:as|for|at|in|on|now|or|if|when|first|later|yet|still|too|tho|though|because|so|"
+    r"with|without|before|after)\b)\w+",
+    re.I,
+)
+# "is it worth learning as a beginner or later", "is that still used": a verdict on "it".
+_IS_IT = re.compile(
+    r"^\s*(?:is|was|isn't|are)\s+(?P<it>it|that|this|they|those|these)\s+"
+    r"(?:(?:still|really|even|actually|too|that|so)\s+)*"
+    r"(?:worth|hard|easy|difficult|necessary|needed|required|important|useful|enough|possible|"
+    r"good|bad|relevant|used|dead|outdated|overrated|hard)\b",
+    re.I,
 )
 # Words that judge a subject without naming one: "worth the money tho", "too hard?".
 _VERDICT = frozenset(
@@ -413,7 +437,7 @@ def _by_rules(
     refers = _pointer(text, own)
     if refers:
         subject = _subject(previous)
-        return Resolved(f"{text[: refers.start()]}{subject}{text[refers.end() :]}", "about")
+        return Resolved(f"{text[: refers[0]]}{subject}{text[refers[1] :]}", "about")
     other = _DIFF_WITH.match(text.strip())  # "whats the diff with rag"
     if other:
         return Resolved(f"difference between {_subject(previous)} and {other['other']}", "about")
@@ -436,16 +460,21 @@ def _which_of_pair(text: str, previous: str) -> str | None:
     return f"which {pair['a']} or {pair['b']} {which['rest']}" if pair and which else None
 
 
-def _pointer(text: str, own: list[str]) -> re.Match[str] | None:
-    """The word that stands for the previous subject: "is that enough for a junior job?"
-    (few words of its own), "how long would that take for someone like me?" (a question
-    about it, whatever its length), or an object pronoun ("when should i use it instead")."""
+def _pointer(text: str, own: list[str]) -> tuple[int, int] | None:
+    """Where the word that stands for the previous subject is: "is that enough for a junior
+    job?" (few words of its own), "how long would that take for someone like me?" (a question
+    about it, whatever its length), a verdict on it ("is it worth learning as a beginner or
+    later"), or an object pronoun ("when should i use it instead")."""
     # "is it worth doing a bootcamp": that "it" has no referent; "is it hard to learn" has.
     dummy = _DUMMY.match(text)
+    verdict = None if dummy else _IS_IT.match(text)
+    if verdict:
+        return verdict.span("it")
     refers = _REFERS.search(text, dummy.end("it") if dummy else 0)  # "...to build one": one
     if refers and (len(own) <= 3 or _ABOUT.match(text.strip()) or _ASKS_ABOUT_THEM.match(text)):
-        return refers  # "do they do leetcode stuff too or just ml theory": they = the subject
-    return _OBJECT.search(text)
+        return refers.span()  # "do they do leetcode stuff too or just ml theory": they = it
+    obj = _OBJECT.search(text)
+    return obj.span() if obj else None
 
 
 def _why(text: str, previous: str) -> str | None:
@@ -462,21 +491,49 @@ def _why(text: str, previous: str) -> str | None:
 def _subject(previous: str) -> str:
     """What the previous question was about: it without its question words ("should i learn
     deep learning after classic ml" -> "deep learning after classic ml"). Unlike _content it
-    keeps "learning", "ml" and small words inside the phrase."""
-    tokens = _SECOND_CLAUSE.sub("", _last_question(previous).rstrip(" ?.!")).split()
-    kept = [t for t in tokens if _bare(t) not in _LEAD and _bare(t) not in _FILLER]
-    return " ".join(kept or tokens)
+    keeps "learning", "ml" and small words inside the phrase. A question that points back at
+    what the message told first ("im learning sql rn, is it actually important") is about
+    that ("learning sql")."""
+    told, question = _split_question(previous)
+    kept = _without_question_words(_SECOND_CLAUSE.sub("", question.rstrip(" ?.!")))
+    if told and kept and _bare(kept[0]) in _STANDS_FOR and not _DUMMY.match(question):
+        said = _without_question_words(told.rstrip(" ,;:?.!"), _SAID_FILLER)
+        return " ".join(said or kept)
+    return " ".join(kept or question.rstrip(" ?.!").split())
+
+
+def _without_question_words(text: str, filler: frozenset[str] = frozenset()) -> list[str]:
+    drop = _LEAD | _FILLER | filler
+    return [t for t in text.split() if _bare(t) not in drop]
 
 
 def _last_question(text: str) -> str:
-    """The question of a message that tells something first: "I'm a frontend dev, mostly
-    React. Do I need to learn Python to get into ML?" -> its last sentence; "I'm a product
-    manager, can I switch into ML?" -> the clause after the comma."""
+    return _split_question(text)[1]
+
+
+def _split_question(text: str) -> tuple[str, str]:
+    """What a message tells first, and its question: "I'm a frontend dev, mostly React. Do I
+    need to learn Python to get into ML?" -> its last question; "I'm a product manager, can I
+    switch into ML?" -> the clause after the comma. A last sentence that only elaborates the
+    one before ("...? like p values and stuff?", "...? drop them?") is not the question."""
     sentences = [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s]
-    asks = [s for s in sentences if s.endswith("?")]
-    question = asks[-1] if len(sentences) > 1 and asks else text
+    asks = [i for i, s in enumerate(sentences) if s.endswith("?")]
+    while len(asks) > 1 and _elaborates(sentences[asks[-1]]):
+        asks.pop()
+    at = asks[-1] if len(sentences) > 1 and asks else None
+    told = " ".join(sentences[:at]) if at is not None else ""
+    question = sentences[at] if at is not None else text
     clause = _ASKED_AFTER_COMMA.search(question)  # "I'm a PM, can I switch into ML?"
-    return question[clause.start("ask") :] if clause else question
+    if clause:
+        told = f"{told} {question[: clause.start('ask')]}".strip()
+        question = question[clause.start("ask") :]
+    return told, question
+
+
+def _elaborates(sentence: str) -> bool:
+    """ "like p values and stuff?", "drop them?", "or nah?": no question of its own."""
+    words = _words(sentence)
+    return bool(_ELABORATION.match(sentence)) or (len(words) <= 3 and not _ASKING.match(sentence))
 
 
 def _words(text: str) -> list[str]:

@@ -29,7 +29,7 @@ SETS = {
     "dev5": yaml.safe_load((DATA / "followups7.yaml").read_text()),
     "dev6": yaml.safe_load((DATA / "followups8.yaml").read_text()),
     **{
-        f"blind{n}": yaml.safe_load((DATA / f"followups{n}.yaml").read_text()) for n in range(9, 27)
+        f"blind{n}": yaml.safe_load((DATA / f"followups{n}.yaml").read_text()) for n in range(9, 29)
     },
 }
 # Regression floors, below the 0.85 target: where each set stands, not where it should. Set 5
@@ -97,14 +97,23 @@ FLOOR = {
     # session's starting code: 0.389 and 0.667 (written in full 0.611 and 0.556; without
     # follow-ups 0.278 and 0.556; unrelated kept apart 5/6 and 6/6). On its learned search
     # blend: 0.333 and 0.667 (written in full 0.556 and 0.556; without 0.222 and 0.500).
-    "blind25": 0.3,
+    # Session 9's subject rules, shaped on set 25's misses (a last sentence that only
+    # elaborates, "it" for what the message said first, a verdict on "it"): 0.500 there, no
+    # change on sets 1-24 or 26.
+    "blind25": 0.45,
     "blind26": 0.6,
+    # Sets 27 and 28, written blind in session 9 (counts only), first run on that session's
+    # code with and without those rules alike: 0.529 and 0.562 (written in full 0.529 and
+    # 0.875; without follow-ups 0.471 and 0.375; unrelated kept apart 4/6 and 6/6).
+    "blind27": 0.5,
+    "blind28": 0.55,
 }
-# Unrelated second questions read as follow-ups, where a set measured one. Sets 12 and 16
+# Unrelated second questions read as follow-ups, where a set measured one. Set 27 joins two
+# that name their own subject before an "it" ("is kaggle still worth it"). Sets 12 and 16
 # each joined one of their six ("What is Docker and why do ML engineers use it?") until a
 # message that names its own subject before pointing back at it started afresh. Sets 18, 24
 # and 25 each join one of their six on their first run.
-JOINED_BY_MISTAKE: dict[str, int] = {"blind18": 1, "blind24": 1, "blind25": 1}
+JOINED_BY_MISTAKE: dict[str, int] = {"blind18": 1, "blind24": 1, "blind25": 1, "blind27": 2}
 
 
 async def say(app, text: str, **kw) -> str:
@@ -179,7 +188,7 @@ def test_two_turn_conversations_with_and_without_follow_ups(kb_retriever, name):
         f"without {without / n:.3f}, written in full {full / n:.3f}; "
         f"unrelated second questions kept apart {kept_apart}/{len(fresh)}"
     )
-    assert n >= 17 and kept_apart == len(fresh) - JOINED_BY_MISTAKE.get(name, 0)
+    assert n >= 16 and kept_apart == len(fresh) - JOINED_BY_MISTAKE.get(name, 0)
     assert with_ / n >= FLOOR[name]
     # On sets 12, 13 and 14 the second turns alone do as well: reading them adds nothing
     # there (set 13 since the learned search blend, which reads "and outliers?" alone well).

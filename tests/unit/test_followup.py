@@ -236,3 +236,26 @@ def test_which_after_a_comparison_they_and_time_questions_lean_on_the_previous_o
     assert they.kind == "about" and "ml interviews" in they.question
     hours = resolve("how many hours a week tho", "how long does it take to learn ml", encode)
     assert hours.kind == "about" and hours.question.startswith("how long does it take to learn ml")
+
+
+def test_a_verdict_on_it_points_back_when_its_verb_has_no_object():
+    meant = resolve("is it worth learning as a beginner or later", "what even is mlops", encode)
+    assert meant.kind == "about" and meant.question.startswith("is mlops worth learning")
+    dummy = resolve("is it worth doing a bootcamp", "what even is mlops", encode)
+    assert dummy.kind == "new"
+
+
+def test_a_last_sentence_that_only_elaborates_is_not_the_subject():
+    stats = "what stats should i know before touching ml? like p values and stuff?"
+    meant = resolve("why tho, doesnt the model just figure it out", stats, encode)
+    assert "stats" in meant.question and "p values" not in meant.question
+    missing = "how do u handle missing values in a dataset? drop them?"
+    assert "missing values" in resolve("how long does it take?", missing, encode).question
+
+
+def test_it_in_the_previous_question_stands_for_what_the_message_said_first():
+    sql = "im learning sql rn, is it actually important for ml jobs or nah"
+    meant = resolve("how deep should i go with it, like window functions?", sql, encode)
+    assert meant.question.startswith("how deep should i go with learning sql,"), meant
+    late = "Retired army officer, 54. Is it too late to become a machine learning engineer?"
+    assert "army" not in resolve("ok what should i learn first then", late, encode).question
