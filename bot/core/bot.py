@@ -75,6 +75,9 @@ RefusedHook = Callable[[Request, str], Awaitable[None]]
 QuestionHook = Callable[[Request, str, Reply], Awaitable[Reply]]
 
 
+QUIZ_OPTIONS = frozenset(["1", "2", "3", "4"])  # a quiz question's numbered options
+
+
 class BotCore:
     """Dispatch: commands to their handlers in the registry, everything else to the answerer.
 
@@ -164,9 +167,16 @@ class BotCore:
                 "I didn't catch a question there. Ask me anything about becoming an ML "
                 f"engineer, for example \u201c{EXAMPLES[0]}\u201d, or type /help."
             )
+        if text in QUIZ_OPTIONS and await self._is_enrolled(req):
+            text = f"/quiz {text}"  # the option number alone, as a quiz question asks for
         if text.startswith("/"):
             return await self._command(req, text)
         return await self.ask(req, text)
+
+    async def _is_enrolled(self, req: Request) -> bool:
+        return self.learning is not None and await self.learning.is_enrolled(
+            req.platform, req.user_id
+        )
 
     async def _command(self, req: Request, text: str) -> Reply:
         cmd, args = self.registry.for_text(text)  # "/help@BotName" in Telegram groups too

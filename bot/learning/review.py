@@ -21,6 +21,7 @@ from bot.learning.service import LearningService, Who, aware, local_now
 from bot.learning.usecases import enrolled_learner
 
 RELEARN = timedelta(minutes=30)
+STALE_MINUTES = 60  # a typed answer this soon after the last one is that one again
 
 
 def default_scheduler(fuzz: bool = True) -> Scheduler:
@@ -44,9 +45,10 @@ class NothingDue:
 
 @dataclass(frozen=True)
 class Answered:
-    """`right`/`wrong` (recorded), `stale` (already answered), `retired` (no such question)."""
+    """`right`/`wrong` (recorded), `stale` (already answered), `retired` (no such question),
+    `none` (a typed answer with no question asked: nothing due and none answered lately)."""
 
-    status: Literal["right", "wrong", "stale", "retired"]
+    status: Literal["right", "wrong", "stale", "retired", "none"]
     question: Question | None = None
     chosen: int = 0
     next_due: datetime | None = None
@@ -164,8 +166,14 @@ class QuizService:
             return None
         due = await self._due(s, learner)
         if not due:
-            return Answered("stale")
+            return Answered("stale" if await self._answered_lately(s, learner) else "none")
         return await self._answer(s, learner, due[0].question_id, due[0].reps, chosen)
+
+    async def _answered_lately(self, s: AsyncSession, learner: Learner) -> bool:
+        """An answer in the last STALE_MINUTES: a second "/quiz 2" is that one again."""
+        since = self.svc.clock.now() - timedelta(minutes=STALE_MINUTES)
+        q = select(func.count()).where(QuizAnswer.learner_id == learner.id, QuizAnswer.at >= since)
+        return bool((await s.execute(q)).scalar_one())
 
     async def answer(
         self, s: AsyncSession, who: Who, question_id: str, reps: int, chosen: int

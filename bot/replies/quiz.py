@@ -54,6 +54,10 @@ def answered(a: Answered) -> Reply:
             "next one.",
             kind="error",
         )
+    if a.status == "none":
+        return Reply.text(
+            "No quiz question is waiting for an answer. Send /quiz to get one.", kind="info"
+        )
     q = a.question
     if a.status == "stale" or q is None:
         return Reply.text("You've already answered that one; it counted once. 👍", kind="info")

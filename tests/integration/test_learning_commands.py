@@ -282,3 +282,13 @@ async def test_the_console_shows_no_rating_buttons_and_marks_where_each_reply_en
     replies = out.getvalue().split(REPLY_END)
     assert len(replies) == 3 and "/quiz" in replies[0] and "pick a plan" in replies[1]
     assert "Tap one below" not in replies[1]
+
+
+async def test_an_option_number_typed_alone_answers_the_quiz_question(app):
+    """Found by a new user: the quiz says to type a number, and "1" alone went to search."""
+    await enrol(app, "full-time")
+    assert "No quiz question is waiting" in await say(app, "2")
+    await say(app, "/done")
+    assert "Reply with: /quiz 1" in await say(app, "/quiz")
+    verdict = await say(app, "1")
+    assert "Right!" in verdict or "Not quite" in verdict, verdict

@@ -123,11 +123,14 @@ async def test_typing_the_option_number_answers_the_question_on_screen(svc, tmp_
     quiz = QuizService(svc, lambda: bank, default_scheduler(fuzz=False))
     async with svc.db.sessions() as uow:
         await uc.enrol(svc, uow, ANN, "full-time", "UTC", "")
-        await uc.done(svc, uow, ANN, None)
+        never_asked = await quiz.answer_current(uow, ANN, 1)  # found by a new user: it said
+        await uc.done(svc, uow, ANN, None)  # "You've already answered that one"
         assert isinstance(await quiz.next(uow, ANN), Asked)
         typed = await quiz.answer_current(uow, ANN, 0)
         nothing = await quiz.answer_current(uow, ANN, 0)
     assert typed.status == "right" and nothing.status == "stale"
+    assert never_asked.status == "none"
+    assert "No quiz question is waiting" in render_plain(say.answered(never_asked))
 
 
 async def test_reviews_offered_in_a_day_never_exceed_the_daily_maximum(svc, tmp_path, curriculum):
