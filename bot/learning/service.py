@@ -215,6 +215,28 @@ class LearningService:
         await s.flush()
         return day
 
+    async def add_note(self, s: AsyncSession, learner: Learner, note: str) -> bool:
+        """A note sent after today's study was marked done joins that day's record (a second
+        "/done read chapter 2" must not be lost); False when there is none today."""
+        today = self.today(learner)
+        event = (
+            await s.execute(
+                select(TaskEvent)
+                .where(
+                    TaskEvent.learner_id == learner.id,
+                    TaskEvent.local_date == today,
+                    TaskEvent.kind.in_(("done", "session")),
+                )
+                .order_by(TaskEvent.at.desc(), TaskEvent.id.desc())
+                .limit(1)
+            )
+        ).scalar_one_or_none()
+        if event is None:
+            return False
+        event.note = f"{event.note}\n{note}" if event.note else note
+        await s.flush()
+        return True
+
     def _bump_streak(self, learner: Learner, day: date) -> None:
         last = learner.streak_last
         if last == day:

@@ -183,6 +183,7 @@ class Done:
     learner: Learner
     plan: DayPlan
     after: DayPlan | None = None
+    noted: bool = False  # "nothing": the note joined today's study, already marked done
 
 
 async def done(svc: LearningService, uow: AsyncSession, who: Who, note: str | None) -> Done | None:
@@ -195,7 +196,9 @@ async def done(svc: LearningService, uow: AsyncSession, who: Who, note: str | No
         await uow.commit()
         return Done("review", learner, plan)
     if plan.kind != "task" or plan.task is None:
-        return Done("nothing", learner, plan)
+        noted = bool(note) and plan.kind == "complete" and await svc.add_note(uow, learner, note)
+        await uow.commit()
+        return Done("nothing", learner, plan, noted=noted)
     task = plan.task
     if learner.current_task != task.id:
         learner.current_task, learner.sessions_done = task.id, 0

@@ -264,7 +264,10 @@ def done(svc: LearningService, result: uc.Done) -> Reply:
     if result.kind == "nothing":
         reason = NOTHING_TO_MARK.get(plan.kind, "There's no task to mark done right now.")
         nxt = _next_line(plan, learner) if plan.kind == "complete" else None
-        return Reply((Paragraph(reason), *((nxt,) if nxt else ())), kind="error")
+        if result.noted:
+            reason = f"📝 Added your note to today's study. {reason}"
+        kind = "info" if result.noted else "error"
+        return Reply((Paragraph(reason), *((nxt,) if nxt else ())), kind=kind)
     task = plan.task
     assert task is not None
     if result.kind == "session":

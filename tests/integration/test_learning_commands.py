@@ -292,3 +292,16 @@ async def test_an_option_number_typed_alone_answers_the_quiz_question(app):
     assert "Reply with: /quiz 1" in await say(app, "/quiz")
     verdict = await say(app, "1")
     assert "Right!" in verdict or "Not quite" in verdict, verdict
+
+
+async def test_a_note_sent_after_the_day_is_done_joins_it(app):
+    """Found by a new user: a second /done with a note was answered "already finished" and
+    the note was lost."""
+    await enrol(app, "full-time")
+    await say(app, "/done first note")
+    again = await say(app, "/done read chapter 2 as well")
+    assert "Added your note" in again and "already finished today's study" in again
+    async with app.db.sessions() as s:
+        notes = (await s.execute(select(TaskEvent.note))).scalars().all()
+    assert notes == ["first note\nread chapter 2 as well"]
+    assert (await counts(app))[1] == 1  # still one day done
