@@ -7,6 +7,7 @@ questions are decided here once, so Discord, Telegram and the console behave ide
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
@@ -20,6 +21,7 @@ from bot.core.registry import CommandRegistry, Param
 from bot.learning.conversations import ConversationStore, Place, Turn
 from bot.learning.once import first_time
 from bot.learning.service import LearningService, Who
+from bot.learning.usecases import track_id
 from bot.ops.metrics import ANSWER_LATENCY, ANSWERS
 from bot.retrieval.retriever import IndexMissing
 from bot.textutil import clean_user_text
@@ -167,16 +169,26 @@ class BotCore:
                 "I didn't catch a question there. Ask me anything about becoming an ML "
                 f"engineer, for example \u201c{EXAMPLES[0]}\u201d, or type /help."
             )
-        if text in QUIZ_OPTIONS and await self._is_enrolled(req):
-            text = f"/quiz {text}"  # the option number alone, as a quiz question asks for
+        text = await self._menu_choice(req, text)
         if text.startswith("/"):
             return await self._command(req, text)
         return await self.ask(req, text)
 
-    async def _is_enrolled(self, req: Request) -> bool:
-        return self.learning is not None and await self.learning.is_enrolled(
-            req.platform, req.user_id
-        )
+    async def _menu_choice(self, req: Request, text: str) -> str:
+        """A bare reply to a menu, as the command it chooses: an option number answers the
+        quiz question on screen ("2" -> "/quiz 2"), a plan's name typed after the /start
+        menu picks it ("part time" -> "/start part-time") while none is chosen yet."""
+        if self.learning is None or len(text) > 30 or text.startswith("/"):
+            return text
+        track = track_id(self.learning, re.sub(r"[\s_]+", "-", text.strip(" .!").lower()))
+        if text not in QUIZ_OPTIONS and track is None:
+            return text
+        enrolled = await self.learning.is_enrolled(req.platform, req.user_id)
+        if text in QUIZ_OPTIONS and enrolled:
+            return f"/quiz {text}"
+        if track is not None and not enrolled:
+            return f"/start {track}"
+        return text
 
     async def _command(self, req: Request, text: str) -> Reply:
         cmd, args = self.registry.for_text(text)  # "/help@BotName" in Telegram groups too

@@ -10,6 +10,39 @@ from bot.textutil import joined
 
 _TIME = re.compile(r"^(\d{1,2})(?:[:.h](\d{2}))?\s*(am|pm)?$")
 _ZONE_ALIASES = {"utc": "UTC", "gmt": "UTC", "z": "UTC"}
+# Abbreviations learners type for their zone. One that names a single region is taken as
+# that region's zone (with its summer time); one several regions share gets the choice.
+# Those that are zone names themselves (EST, CET) are taken as such, with a warning.
+_ZONE_ABBREVIATIONS = {
+    "ist": ["Asia/Kolkata", "Asia/Jerusalem", "Europe/Dublin"],
+    "cst": ["America/Chicago", "Asia/Shanghai"],
+    "bst": ["Europe/London", "Asia/Dhaka"],
+    "pst": ["America/Los_Angeles"],
+    "pdt": ["America/Los_Angeles"],
+    "pt": ["America/Los_Angeles"],
+    "mdt": ["America/Denver"],
+    "cdt": ["America/Chicago"],
+    "edt": ["America/New_York"],
+    "et": ["America/New_York"],
+    "cest": ["Europe/Berlin"],
+    "eest": ["Europe/Athens"],
+    "msk": ["Europe/Moscow"],
+    "jst": ["Asia/Tokyo"],
+    "kst": ["Asia/Seoul"],
+    "sgt": ["Asia/Singapore"],
+    "hkt": ["Asia/Hong_Kong"],
+    "pkt": ["Asia/Karachi"],
+    "wib": ["Asia/Jakarta"],
+    "aest": ["Australia/Sydney"],
+    "aedt": ["Australia/Sydney"],
+    "nzst": ["Pacific/Auckland"],
+    "nzdt": ["Pacific/Auckland"],
+    "brt": ["America/Sao_Paulo"],
+    "wat": ["Africa/Lagos"],
+    "cat": ["Africa/Maputo"],
+    "eat": ["Africa/Nairobi"],
+    "sast": ["Africa/Johannesburg"],
+}
 
 
 class InvalidSetting(ValueError):
@@ -25,6 +58,12 @@ def parse_zone(text: str) -> str:
     if len(raw) > 64:
         raise InvalidSetting(_unknown_zone(raw[:40], []))
     name = {z.lower(): z for z in _zones()}.get(raw.lower())
+    meant = _ZONE_ABBREVIATIONS.get(raw.lower(), []) if name is None else []
+    if len(meant) > 1:
+        raise InvalidSetting(
+            f"\u201c{raw}\u201d stands for several time zones. Did you mean {joined(meant, 'or')}?"
+        )
+    name = name or (meant[0] if meant else None)
     if name is None:
         cities = zones_for_city(raw)
         if len(cities) == 1:
@@ -171,11 +210,14 @@ def format_days(mask: int) -> str:
 
 def parse_pace(text: str) -> int:
     m = re.match(
-        r"^(\d{1,5})\s*(m|min|mins|minutes)?$|^(\d{1,2}(?:\.\d)?)\s*(h|hr|hrs|hours?)$",
+        r"^(\d+)\s*(m|min|mins|minutes)?$|^(\d+(?:\.\d+)?)\s*(h|hr|hrs|hours?)$",
         text.strip().lower(),
     )
     if not m:
         raise InvalidSetting("Give your daily study time in minutes (like 90) or hours (like 2h).")
+    number = m.group(1) or m.group(3)
+    if len(number) > 6:  # "100000000": far out of range, and kept from int()'s digit limit
+        raise InvalidSetting("Daily study time must be between 15 minutes and 12 hours.")
     minutes = int(m.group(1)) if m.group(1) else round(float(m.group(3)) * 60)
     if not 15 <= minutes <= 720:
         raise InvalidSetting("Daily study time must be between 15 minutes and 12 hours.")

@@ -102,6 +102,8 @@ async def test_part_time_task_spans_several_days_and_streak_grows(app, clock):
         ("/settings time 25:99", "isn't a valid time of day"),
         ("/settings days someday", "couldn't read those days"),
         ("/settings pace 5000", "between 15 minutes and 12 hours"),
+        ("/settings pace 100000", "between 15 minutes and 12 hours"),
+        ("/settings tz IST", "Did you mean Asia/Kolkata"),
         ("/settings volume 11", "don't have a setting called"),
         ("/snooze forever", "in minutes"),
         ("/start pirate", "don't have a plan called"),
@@ -305,3 +307,12 @@ async def test_a_note_sent_after_the_day_is_done_joins_it(app):
         notes = (await s.execute(select(TaskEvent.note))).scalars().all()
     assert notes == ["first note\nread chapter 2 as well"]
     assert (await counts(app))[1] == 1  # still one day done
+
+
+async def test_a_plan_named_after_the_start_menu_picks_it(app):
+    """Found by a new user: "part-time" typed after the /start menu went to search."""
+    assert "pick a plan" in await say(app, "/start")
+    assert "Part-time" in await say(app, "part time")
+    async with app.db.sessions() as s:
+        assert (await s.execute(select(Learner.track))).scalar_one() == "part-time"
+    assert "Timeline" in await say(app, "full-time")  # enrolled: a question again

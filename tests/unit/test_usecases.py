@@ -175,6 +175,10 @@ async def test_time_zones_by_city_with_suggestions_and_a_warning_for_fixed_offse
     shown = render_plain(say.settings(svc, fixed))
     assert fixed.learner.tz == "EST" and "no daylight saving" in shown
     assert "/settings tz America/New_York" in shown
+    pacific = await run(svc, uc.change_setting, ANN, "tz", "PST")  # with summer time
+    assert pacific.learner.tz == "America/Los_Angeles"
+    ist = render_plain(say.settings(svc, await run(svc, uc.change_setting, ANN, "tz", "IST")))
+    assert "Did you mean Asia/Kolkata, Asia/Jerusalem or Europe/Dublin?" in ist
     plain = render_plain(say.settings(svc, await run(svc, uc.change_setting, ANN, "tz", "berlin")))
     assert "Time zone: Europe/Berlin" in plain and "daylight" not in plain
 
