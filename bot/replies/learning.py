@@ -146,9 +146,12 @@ def _task_day(svc: LearningService, plan: DayPlan, excerpt: bool) -> Reply:
         )
     )
     cites = task_citations(task)
-    if cites:  # every source listed below is named in the text
-        blocks.append(Paragraph(f"📖 Read {joined([f'[{c.n}]' for c in cites])} below."))
-    if excerpt and task.sections and (text := svc.excerpt(task.sections[0])):
+    text = svc.excerpt(task.sections[0]) if excerpt and task.sections else None
+    if cites:  # every source listed is named in the text; the excerpt only opens the first
+        named = joined([f"[{c.n}]" for c in cites])
+        opens = f" {'The first' if len(cites) > 1 else 'It'} begins:" if text else ""
+        blocks.append(Paragraph(f"📖 Read {named} in the roadmap (listed under Sources).{opens}"))
+    if text:
         blocks.append(Bullets((text,), (1,)))
     return Reply(tuple(blocks), citations=cites, buttons=TASK_BUTTONS)
 

@@ -65,6 +65,9 @@ async def test_done_skip_and_one_slot_per_day(app, clock):
     await enrol(app, "full-time")
     task1 = await say(app, "/today")
     assert "day 1 of" not in task1  # full-time tasks fit one day
+    # The reading is named and the excerpt said to open it (it read "Read [1]... below" above
+    # one line, which a new user took for a promise of more text).
+    assert "in the roadmap (listed under Sources)." in task1 and "begins:" in task1
     done = await say(app, "/done learned a lot")
     total = len(app.learning.curriculum.track_tasks("full-time"))
     assert "Done:" in done and f"1 of {total}" in done
