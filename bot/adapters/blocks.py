@@ -21,17 +21,29 @@ class Style:
     source_line: Callable[[Citation, Callable[[str], str]], str]
 
 
+def _bullet_lines(block: Bullets, style: Style) -> list[str]:
+    """One line per item; a sub-item is indented under the item before it and carries no
+    citation of its own when it comes from the same source (the lead-in names it)."""
+    lines, above = [], None
+    for i, item in enumerate(block.items):
+        cite = block.cites[i] if i < len(block.cites) else None
+        depth = block.depths[i] if i < len(block.depths) else 0
+        if depth:
+            mark = style.cite(cite) if cite and cite != above else ""
+            lines.append(f"    \u25e6 {style.escape(item)}{mark}")
+            continue
+        above = cite
+        lines.append(f"\u2022 {style.escape(item)}" + (style.cite(cite) if cite else ""))
+    return lines
+
+
 def render_blocks(reply: Reply, style: Style) -> list[str]:
     out: list[str] = []
     for block in reply.blocks:
         if isinstance(block, Paragraph):
             out.append(style.escape(block.text))
         elif isinstance(block, Bullets):
-            lines = []
-            for i, item in enumerate(block.items):
-                cite = block.cites[i] if i < len(block.cites) else None
-                lines.append(f"\u2022 {style.escape(item)}" + (style.cite(cite) if cite else ""))
-            out.append("\n".join(lines))
+            out.append("\n".join(_bullet_lines(block, style)))
     if reply.citations:
         lines = [style.sources_title] + [
             style.source_line(c, style.escape) for c in reply.citations

@@ -72,6 +72,7 @@ class Citation:
 class AnswerLine:
     text: str
     cite: int  # Citation.n
+    depth: int = 0  # 1: an item of the list whose lead-in line comes just before it
 
 
 @dataclass(frozen=True)
@@ -445,7 +446,11 @@ def _cite(
         if c not in order:
             order.append(c)
     num = {c: n for n, c in enumerate(order, start=1)}
-    lines = [AnswerLine(_cut(snap.unit_texts[u], max_chars), num[c]) for c, u, _ in picked]
+    depths = _list_depths(snap, [u for _, u, _ in picked])
+    lines = [
+        AnswerLine(_cut(snap.unit_texts[u], max_chars), num[c], depth)
+        for (c, u, _), depth in zip(picked, depths, strict=True)
+    ]
     sources = []
     for c in order:
         info = snap.chunks[c]
@@ -455,6 +460,23 @@ def _cite(
         )
         sources.append(SourceUsed(cite, round(hits[c].dense, 4), text))
     return lines, sources
+
+
+def _list_depths(snap: IndexSnapshot, units: list[int]) -> list[int]:
+    """1 for each item quoted under its own list's lead-in ("Reasons PyTorch is the better
+    first framework:" then its reasons), so a reply shows them as a list, not as peers."""
+    depths, under = [], -1  # the list whose lead-in (or an item after it) came last
+    for u in units:
+        lst = int(snap.unit_lists[u])
+        if snap.unit_kinds[u] == "lead":
+            under = lst
+            depths.append(0)
+        elif snap.unit_kinds[u] == "item" and lst >= 0 and lst == under:
+            depths.append(1)
+        else:
+            under = -1
+            depths.append(0)
+    return depths
 
 
 NEARBY_MARGIN = 0.10  # not covered, but this close to MIN_MIXED: say what is covered nearby

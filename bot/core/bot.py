@@ -64,7 +64,9 @@ def answer_reply(answer: Answer) -> Reply:
     return Reply(
         (
             Bullets(
-                tuple(line.text for line in answer.lines), tuple(line.cite for line in answer.lines)
+                tuple(line.text for line in answer.lines),
+                tuple(line.cite for line in answer.lines),
+                tuple(line.depth for line in answer.lines),
             ),
         ),
         citations=answer.citations,

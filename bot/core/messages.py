@@ -50,6 +50,7 @@ class Paragraph:
 class Bullets:
     items: tuple[str, ...]
     cites: tuple[int | None, ...] = ()  # Citation.n per item, aligned with items
+    depths: tuple[int, ...] = ()  # 1: a sub-item of the item before it (a list's lead-in)
 
 
 @dataclass(frozen=True)

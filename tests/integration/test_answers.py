@@ -328,3 +328,17 @@ def test_the_fitted_blend_is_what_the_fit_gives_and_ranks_later_questions_better
     first, now = ranking(held, None), ranking(held, FUSION_WEIGHTS)
     print(f"\nheld-out section hit@1/hit@3/MRR: first blend {first}, fitted {now}")
     assert now[0] >= first[0] + 0.03 and now[2] > first[2]
+
+
+def test_list_items_are_shown_under_their_lead_in(kb_retriever):
+    """A new user read a lead-in ("The statistics topics worth learning are:") and its items
+    as peers, each with its own [1]: items now sit under it, cited once."""
+    from bot.adapters.plain import render_plain
+    from bot.core.bot import answer_reply
+
+    got = Answerer(kb_retriever).answer("what stats do i need")
+    lead = next(i for i, line in enumerate(got.lines) if line.text.endswith(":"))
+    assert got.lines[lead].depth == 0 and got.lines[lead + 1].depth == 1
+    shown = render_plain(answer_reply(got)).splitlines()
+    items = [line for line in shown if line.startswith("    \u25e6 ")]
+    assert items and not any(line.endswith("[1]") for line in items)
