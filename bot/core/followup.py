@@ -347,6 +347,14 @@ _OWN_SUBJECT = re.compile(
     r"[\w+#-]+(?:\s+[\w+#-]+){0,3}\s+and\s+",
     re.I,
 )
+# A message that says it changes the subject: "random but is kaggle still worth it",
+# "unrelated q: ...", "btw ...", "separately, ..." ("random forest vs ..." is not one).
+_NEW_TOPIC = re.compile(
+    r"^(?:(?:random|unrelated|separate|different|other|side|new|off[- ]topic)"
+    r"(?:\s+(?:q|qn|question|thing|topic))?(?:\s+but\b|\s*[,:;-])|"
+    r"(?:separately|unrelated|btw|by the way|on another note|changing (?:the )?(?:topic|subject))\b)",
+    re.I,
+)
 # Words that open a reply before its question: "ok and how long", "realistically how long".
 _ACK = re.compile(
     r"^(?:(?:ok(?:ay)?|k|so|but|hmm+|well|right|alright|cool|thanks|thx|got it|i see|"
@@ -390,6 +398,8 @@ def resolve(
     """The question `text` means after `previous` (the last question, already resolved).
     `spell` corrects typos first ("give me an exmaple"); a new question is kept as typed.
     `strength` scores how well the knowledge base matches a question (see JOINED_GAIN)."""
+    if _NEW_TOPIC.match(text.strip()):  # said to change the subject: taken at its word
+        return Resolved(text, "new")
     meant = _by_rules(text, previous, encode, spell)
     if meant.kind != "new" or previous is None or strength is None:
         return meant

@@ -259,3 +259,15 @@ def test_it_in_the_previous_question_stands_for_what_the_message_said_first():
     assert meant.question.startswith("how deep should i go with learning sql,"), meant
     late = "Retired army officer, 54. Is it too late to become a machine learning engineer?"
     assert "army" not in resolve("ok what should i learn first then", late, encode).question
+
+
+def test_a_message_that_says_it_changes_the_subject_starts_afresh():
+    previous = "should i learn sql for ml or is it just for data analysts"
+    for text in (
+        "random but is kaggle still worth it",
+        "unrelated q: is it worth it",
+        "btw how long is it",
+    ):
+        assert resolve(text, previous, encode).kind == "new", text
+    swap = resolve("and random forests?", "what is gradient boosting", encode)
+    assert swap.kind == "swap"
