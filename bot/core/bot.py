@@ -307,6 +307,11 @@ class BotCore:
             "ack": "👍 Anything else you'd like to know? Ask me a question, or type /help.",
             "confused": "Sorry if that wasn't clear! Ask me a question about becoming an ML "
             f"engineer, for example \u201c{EXAMPLES[0]}\u201d, or type /help.",
+            "about": "I'm an ML career assistant: I answer questions about becoming a "
+            "machine-learning engineer from a hand-written roadmap, always with its sources, "
+            "and /start gives you a daily study plan. What would you like to know?",
+            "off_topic": "That's outside what I know: I only help with becoming a "
+            f"machine-learning engineer. Try \u201c{EXAMPLES[0]}\u201d, or type /help.",
         }
         return Reply.text(texts[kind], kind="smalltalk")
 

@@ -20,8 +20,24 @@ _THANKS_WORD = re.compile(r"\b(thanks?|thank (you|u)|thx|tysm|ty|appreciate)\b")
 # What comes with thanks: "thank you, this is really helpful", "thanks, really appreciate it".
 _GRATEFUL = re.compile(
     r"^((i )?(really |truly )?appreciate (it|that|this|you|the help)|"
-    r"(that|this|it) (really )?help(s|ed)( a lot| so much)?)[\s!.)]*$"
+    r"(that|this|it) (really )?help(s|ed)( a lot| so much)?|"
+    r"(that|this|it)('s| is| was)? (so |really |very |super )?"
+    r"(helpful|useful|great|clear|awesome|perfect|good|nice|cool))[\s!.)]*$"
 )
+# Questions about the bot itself: "who are you", "are you chatgpt", "how are you".
+_ABOUT_BOT = re.compile(
+    r"^((who|what) (are|r) (you|u)|are (you|u) (a bot|a robot|an ai|human|real|chatgpt|gpt)|"
+    r"what'?s your name|what is your name|how (are|r) (you|u)( doing)?|how'?s it going|wyd)"
+    r"[\s?!.]*$"
+)
+# Everyday requests no roadmap answers: "tell me a joke", "what's the weather today".
+_OFF_TOPIC = re.compile(
+    r"^((can you |could you |pls |please )?tell me a joke|(tell me )?a joke|"
+    r"(what'?s|what is|hows|how is) the (weather|time|date|news)( today| now| like)?|"
+    r"what (time|day) is it( now| today)?|sing (me )?a song|write (me )?a poem)[\s?!.]*$"
+)
+# "hello, i am from brazil, my english not so good": a greeting and something about them.
+_TELLS = re.compile(r"^(i|im|i'm|my|me|we|this is|it'?s me)\b")
 _COMPLIMENT = re.compile(
     r"^((you('re| are)|u r|ur) (so |really |the )?(awesome|great|amazing|the best|best|cool|"
     r"helpful|a lifesaver|smart|brilliant)|(good|nice|great|best|cool) bot|love (it|this|you)|"
@@ -51,7 +67,15 @@ def _is_thanks(t: str) -> bool:
     return all(any(p.match(c) for p in kinds) for c in clauses)
 
 
-Kind = Literal["greeting", "thanks", "bye", "help", "ack", "confused"]
+def _greets_then_tells(t: str) -> bool:
+    """A greeting, then only something about the sender, no question in it."""
+    clauses = [c.strip() for c in re.split(r"[,.!;]+", t) if c.strip()]
+    if len(clauses) < 2 or "?" in t or len(t) > 80 or not _GREETING.match(clauses[0]):
+        return False
+    return all(_TELLS.match(c) for c in clauses[1:])
+
+
+Kind = Literal["greeting", "thanks", "bye", "help", "ack", "confused", "about", "off_topic"]
 
 
 def classify(text: str) -> Kind | None:
@@ -61,6 +85,8 @@ def classify(text: str) -> Kind | None:
         return "help" if text.strip().strip("?") == "" and "?" in text else "ack"
     if _is_thanks(t) and not _ACK.match(t):  # a thank-you with a clause is often longer
         return "thanks"
+    if _greets_then_tells(t):
+        return "greeting"
     if len(t) > 40:
         return None
     for kind, pattern in (
@@ -71,6 +97,8 @@ def classify(text: str) -> Kind | None:
         ("help", _HELP),
         ("ack", _ACK),
         ("confused", _CONFUSED),
+        ("about", _ABOUT_BOT),
+        ("off_topic", _OFF_TOPIC),
     ):
         if pattern.match(t):
             return kind  # type: ignore[return-value]

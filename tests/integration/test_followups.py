@@ -141,6 +141,14 @@ async def test_a_follow_up_no_rule_reads_is_joined_when_the_index_matches_it_far
     assert "Math for ML" in vague and "matri" in vague.lower()  # vectors, matrices...
 
 
+async def test_chat_in_the_middle_of_a_conversation_is_not_read_as_a_follow_up(app):
+    """Found by a second new-user trial: "tell me a joke" after a question was joined to it
+    and answered with the same topic again."""
+    await say(app, "which classic ml algorithms should i learn")
+    assert "outside what I know" in await say(app, "tell me a joke")
+    assert "You're welcome" in await say(app, "Thank you, that is helpful.")
+
+
 async def test_the_conversation_is_stored_so_a_restart_keeps_it(app):
     await say(app, "what maths do i need?")
     store = ConversationStore(app.db, app.learning.clock)  # what a new process would build

@@ -76,6 +76,14 @@ def test_mixed_script_message_keeps_its_english_question():
         ("thx bro", "thanks"),
         ("thanks a lot, really appreciate it!", "thanks"),
         ("ok thanks, that helped", "thanks"),
+        # Found by a second new-user trial: mid-conversation these were read as follow-ups
+        # and answered with the previous topic.
+        ("Thank you, that is helpful.", "thanks"),
+        ("tell me a joke", "off_topic"),
+        ("whats the weather today", "off_topic"),
+        ("who are you?", "about"),
+        ("how are you", "about"),
+        ("hello, i am from brazil, my english not so good", "greeting"),
     ],
 )
 def test_small_talk_is_recognised(text, kind):
@@ -90,6 +98,9 @@ def test_small_talk_is_recognised(text, kind):
         "yes please tell me about math",
         "thanks, and what about statistics?",
         "thank you! is a masters worth it?",
+        "hi, i am a student, what math do i need",
+        "what is the time complexity of knn",
+        "who are the best people to follow on ml twitter",
     ],
 )
 def test_questions_are_not_small_talk(text):
