@@ -46,6 +46,7 @@ EXPANSIONS = {
     "hparams": "hyperparameters",
     "evals": "evaluations",
     "comps": "competitions",
+    "chatgpt": "chatgpt large language model",
 }
 # Longest first, so "val acc" is read before "acc".
 _FORMS = sorted(EXPANSIONS, key=len, reverse=True)

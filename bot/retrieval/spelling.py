@@ -26,6 +26,44 @@ def english_words() -> frozenset[str]:
         return frozenset(line.split(" ", 1)[0] for line in fh if line.strip())
 
 
+# Names learners use that no roadmap may spell out and that sit close to a roadmap word
+# ("chatgpt" is two edits from "chatbot"): a name is never a typo.
+NAMES = frozenset(
+    [
+        "chatgpt",
+        "gpt",
+        "claude",
+        "gemini",
+        "copilot",
+        "llama",
+        "mistral",
+        "openai",
+        "anthropic",
+        "deepseek",
+        "qwen",
+        "ollama",
+        "kaggle",
+        "colab",
+        "leetcode",
+        "huggingface",
+        "langchain",
+        "llamaindex",
+        "pinecone",
+        "chroma",
+        "weaviate",
+        "databricks",
+        "snowflake",
+        "sagemaker",
+        "vertex",
+        "tensorboard",
+        "wandb",
+        "streamlit",
+        "gradio",
+        "fastapi",
+    ]
+)
+
+
 def max_distance(word: str) -> int:
     """Edits allowed for a word of this length: none for short words, where guesses go wrong."""
     n = len(word)
@@ -50,7 +88,7 @@ class Speller:
 
         low = word.lower()
         limit = max_distance(low)
-        if not limit or low in self.vocab or low in english_words():
+        if not limit or low in self.vocab or low in english_words() or low in NAMES:
             return None
         found = self._sym.lookup(low, Verbosity.CLOSEST, max_edit_distance=limit)
         if not found:

@@ -150,6 +150,10 @@ def test_typos_are_corrected_to_the_index_vocabulary_only():
     assert speller.correct("recipe for banana bread") == ("recipe for banana bread", {})
     # Nor is a name with letters in front of a roadmap word cut down to it.
     assert speller.correct("what is sklearn") == ("what is sklearn", {})
+    # Nor a product's name into the roadmap word it is close to (a new user's "is chatgpt
+    # gonna take ML jobs" was searched as "chatbot").
+    chat = Speller(["Chatbots answer questions. A chatbot needs data."])
+    assert chat.correct("is chatgpt gonna take ml jobs")[0] == "is chatgpt gonna take ml jobs"
 
 
 def test_words_read_superscripts_and_ligatures_as_typed():
