@@ -261,7 +261,10 @@ def _with_context(snap: IndexSnapshot, chunk: int, u: int) -> list[int]:
         return [m for m in members if int(snap.unit_lists[m]) == lst][:MAX_LIST_LINES]
     group = [u]
     prev, nxt = u - 1, u + 1
-    if _refers_back(snap.unit_texts[u]) and prev in members and _quotable(snap, prev):
+    # One item of a list is no referent ("...and you get paid while gaining it." after a
+    # list's last item): quoted alone it would read as a point of its own, out of its list.
+    leans = _refers_back(snap.unit_texts[u]) and snap.unit_kinds[prev] != "item"
+    if leans and prev in members and _quotable(snap, prev):
         group.insert(0, prev)
     # Paragraphs state their point first: "When positives are rare, prefer the PR curve."
     # comes before the example that follows it ("Among 100,000 honest transactions, ...").

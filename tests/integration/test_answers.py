@@ -342,3 +342,12 @@ def test_list_items_are_shown_under_their_lead_in(kb_retriever):
     shown = render_plain(answer_reply(got)).splitlines()
     items = [line for line in shown if line.startswith("    \u25e6 ")]
     assert items and not any(line.endswith("[1]") for line in items)
+
+
+def test_a_list_item_is_not_quoted_as_the_referent_of_the_next_sentence(kb_retriever):
+    """A second new-user trial saw a PhD answer open with the third item of "Consider a PhD
+    if:", pulled in because the sentence after the list ends with "it"."""
+    got = Answerer(kb_retriever).answer("is masters worth it tho, phd are expensive af?")
+    texts = [line.text for line in got.lines]
+    item = "You are comfortable with a long, lower-paid training period."
+    assert texts.index(item) > texts.index("Consider a PhD if:"), texts
