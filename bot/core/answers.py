@@ -205,6 +205,7 @@ class _Picker:
         self.max_chars = max_chars
         self.used = 0
         self.lines: list[tuple[int, int, float]] = []
+        self.first_group = 0  # how many lines the first group added (it answers; kept first)
 
     def has(self, u: int) -> bool:
         return any(p == u for _, p, _ in self.lines)
@@ -220,6 +221,7 @@ class _Picker:
         for u in new:
             self.lines.append((chunk, u, score))
             self.used += len(self.snap.unit_texts[u]) + 2
+        self.first_group = self.first_group or len(self.lines)
         return True
 
     @contextmanager
@@ -236,6 +238,7 @@ class _Picker:
         """The one line an answer cannot do without, even over the budget (cut when cited)."""
         self.lines.append((chunk, u, score))
         self.used += len(self.snap.unit_texts[u]) + 2
+        self.first_group = self.first_group or len(self.lines)
 
     def near_duplicate(self, u: int) -> bool:
         vecs = self.snap.unit_vecs
@@ -427,7 +430,19 @@ def _select_units(
             if best is not None and not picker.near_duplicate(best[1]):
                 picker.add(h.chunk, [best[1]], best[0])
         sources += len(picker.lines) > before
-    return picker.lines
+    return _in_reading_order(picker.lines, picker.first_group)
+
+
+def _in_reading_order(
+    lines: list[tuple[int, int, float]], lead: int
+) -> list[tuple[int, int, float]]:
+    """The first group (the line that answers, with its context) stays first; every other
+    line follows in its document's order, source by source in order of first use, so "The
+    gradient tells it which direction that is." comes right after the step it explains,
+    not after the next paragraph's point."""
+    head, rest = lines[:lead], lines[lead:]
+    chunks = list(dict.fromkeys(c for c, _, _ in rest))
+    return head + sorted(rest, key=lambda line: (chunks.index(line[0]), line[1]))
 
 
 def _cut(text: str, limit: int) -> str:

@@ -351,3 +351,16 @@ def test_a_list_item_is_not_quoted_as_the_referent_of_the_next_sentence(kb_retri
     texts = [line.text for line in got.lines]
     item = "You are comfortable with a long, lower-paid training period."
     assert texts.index(item) > texts.index("Consider a PhD if:"), texts
+
+
+def test_after_the_answer_a_sections_lines_come_in_its_own_order(kb_retriever):
+    """A second new-user trial read "The gradient tells it which direction that is." after
+    the backpropagation paragraph, where "it" and "that" point at the wrong thing."""
+    got = Answerer(kb_retriever).answer("what is gradient descent? explain easy please")
+    texts = [line.text for line in got.lines]
+    assert texts[0].startswith("Gradient descent is the optimisation method")
+    step = texts.index("The gradient tells it which direction that is.")
+    assert step < texts.index(
+        "Backpropagation is the algorithm that computes those gradients efficiently in a "
+        "neural network."
+    )
