@@ -18,6 +18,8 @@ _START = re.compile(
     rf"(start|begin|get started)( (with|in|on|into|learning|studying) {_FIELD})?"
     r"( (as|if|when)\b.*)?[\s?!.]*$"
     r"|\b(where|how) to (start|begin)\b|\bwhat (do|should) i (learn|study|do) (first|next)\b"
+    # "what should i study?", and as written in a second language: "what i must study?"
+    r"|\bwhat (i )?(should|must|do|need to|have to) (i )?(learn|study)[\s?!.]*$"
     r"|\bwhat('?s| comes| is| should come) next\b|\b(learn|study|do) (next|first)\??$"
     r"|\bwhat (should|do) i (learn|study) (after|once|when)\b|\bafter (learning|finishing) \w+"
     r"|\bwhat('?s| is) the (best |right )?(learning )?(order|path|roadmap)\b"

@@ -126,6 +126,9 @@ def test_questions_are_not_small_talk(text):
         ("mlflow or weights & biases, which one should i learn first", False),  # a choice
         ("should i learn pytorch or tensorflow first", False),
         ("what are the first steps", True),
+        ("i want be machine learning engineer. what i must study?", True),  # a new user
+        ("what should i study", True),
+        ("what should i study for the interview", False),
         ("switching at 38 from healthcare ops, what roles are a realistic first step", False),
     ],
 )
