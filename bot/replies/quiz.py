@@ -40,8 +40,8 @@ def asked(a: Asked) -> Reply:
 def nothing_due(n: NothingDue) -> Reply:
     if n.deck == 0:
         return Reply.text(
-            "Your review deck is empty for now. Questions on what you've studied join it "
-            "when you mark a task done: send /today to get going."
+            "Your review deck is empty for now. A task's questions join it when you finish "
+            "the task (a task of several days, on its last day). /today shows where you are."
         )
     nxt = f" The next one is due {when(n.next_due, n.tz)} ({n.tz})." if n.next_due else ""
     return Reply.text(f"✅ No reviews due: all {plural(n.deck, 'card')} are scheduled.{nxt}")

@@ -69,7 +69,9 @@ async def test_cards_join_when_the_task_is_done_and_fsrs_spaces_them(svc, tmp_pa
         await uc.enrol(svc, uow, ANN, "full-time", "UTC", "")
         empty = await quiz.next(uow, ANN)
     assert isinstance(empty, NothingDue) and empty.deck == 0
-    assert "deck is empty" in render_plain(say.nothing_due(empty))
+    shown = render_plain(say.nothing_due(empty))
+    # It told a learner midway through a multi-day task to "send /today to get going".
+    assert "deck is empty" in shown and "when you finish the task" in shown
     async with svc.db.sessions() as uow:
         await uc.done(svc, uow, ANN, None)  # py-setup links WHY_PYTHON
         asked = await quiz.next(uow, ANN)
