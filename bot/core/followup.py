@@ -49,6 +49,7 @@ _EXAMPLE = re.compile(
 )
 # An object pronoun after a verb or preposition ("use it instead of", "skip them") stands
 # for the previous subject even in a longer follow-up; "is it too late..." is not one.
+_WORTH_IT = re.compile(r"\bworth\s+(?:it|them)$", re.I)
 _OBJECT = re.compile(r"(?<!\bis )(?<!\bwas )(?<!\bare )\b(it|them)\b(?!')", re.I)
 # The start of a message asking more about the previous subject: "give me an example",
 # "explain it simply", "how long does that take" (with a word pointing back, see below).
@@ -482,9 +483,14 @@ def _pointer(text: str, own: list[str]) -> tuple[int, int] | None:
         return verdict.span("it")
     refers = _REFERS.search(text, dummy.end("it") if dummy else 0)  # "...to build one": one
     if refers and (len(own) <= 3 or _ABOUT.match(text.strip()) or _ASKS_ABOUT_THEM.match(text)):
-        return refers.span()  # "do they do leetcode stuff too or just ml theory": they = it
-    obj = _OBJECT.search(text)
-    return obj.span() if obj else None
+        found = refers  # "do they do leetcode stuff too or just ml theory": they = it
+    else:
+        found = _OBJECT.search(text)
+    if found and _WORTH_IT.search(text[: found.end()]) and [w for w in own if w not in _VERDICT]:
+        # "is kaggle worth it": that "it" is the kaggle it names, not the last subject; a
+        # word after it may still point back ("is linkedin worth it for that").
+        found = _REFERS.search(text, found.end())
+    return found.span() if found else None
 
 
 def _why(text: str, previous: str) -> str | None:

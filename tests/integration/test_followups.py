@@ -111,11 +111,13 @@ FLOOR = {
 # Unrelated second questions read as follow-ups, where a set measured one. Set 27 joined two
 # on its first run; "random but is kaggle still worth it" then started afresh, as a message
 # that says it changes the subject; "also whats the deal with feature scaling, when do i need
-# it" still joins (its "it" is the scaling it names). Sets 12 and 16
+# it" still joins (its "it" is the scaling it names). Set 25's "is kaggle worth it for
+# beginners" starts afresh since "worth it" after a named subject stopped pointing back
+# (a third new-user trial). Sets 12 and 16
 # each joined one of their six ("What is Docker and why do ML engineers use it?") until a
 # message that names its own subject before pointing back at it started afresh. Sets 18, 24
 # and 25 each join one of their six on their first run.
-JOINED_BY_MISTAKE: dict[str, int] = {"blind18": 1, "blind24": 1, "blind25": 1, "blind27": 1}
+JOINED_BY_MISTAKE: dict[str, int] = {"blind18": 1, "blind24": 1, "blind27": 1}
 
 
 async def say(app, text: str, **kw) -> str:

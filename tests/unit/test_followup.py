@@ -271,3 +271,14 @@ def test_a_message_that_says_it_changes_the_subject_starts_afresh():
         assert resolve(text, previous, encode).kind == "new", text
     swap = resolve("and random forests?", "what is gradient boosting", encode)
     assert swap.kind == "swap"
+
+
+def test_worth_it_after_a_named_subject_does_not_point_back():
+    """A third new-user trial: "is kaggle worth it" after another question was read as
+    "is kaggle worth <the previous subject>"."""
+    previous = "are junior ml engineer roles even a thing anymore"
+    assert resolve("is kaggle worth it", previous, encode).kind == "new"
+    assert resolve("is a bootcamp worth it", "what is overfitting", encode).kind == "new"
+    assert resolve("is it worth it", "what is mlops", encode).question == "is mlops worth it"
+    that = resolve("is linkedin worth it for that", "how do people network into ml", encode)
+    assert that.kind == "about" and "network" in that.question
