@@ -79,7 +79,21 @@ RefusedHook = Callable[[Request, str], Awaitable[None]]
 QuestionHook = Callable[[Request, str, Reply], Awaitable[Reply]]
 
 
-QUIZ_OPTIONS = frozenset(["1", "2", "3", "4"])  # a quiz question's numbered options
+QUIZ_OPTIONS = 4  # a quiz question's numbered options
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3}
+_OPTION = re.compile(
+    r"^(?:the\s+|option\s+|answer\s+|number\s+)?(?:(?P<n>\d{1,3})|(?P<word>first|second|third|"
+    r"fourth|1st|2nd|3rd))(?:\s+(?:one|option|answer))?[\s.)!]*$",
+    re.I,
+)
+
+
+def _option_number(text: str) -> int | None:
+    """ "2", "2.", "the second one", "option 3": the option a bare reply chooses, or None."""
+    m = _OPTION.match(text.strip())
+    if m is None:
+        return None
+    return int(m["n"]) if m["n"] else _ORDINALS[m["word"].lower()]
 
 
 class BotCore:
@@ -177,20 +191,22 @@ class BotCore:
         return await self.ask(req, text)
 
     async def _menu_choice(self, req: Request, text: str) -> str:
-        """A bare reply to a menu, as the command it chooses: an option number answers the
-        quiz question on screen ("2" -> "/quiz 2"), a plan's name typed after the /start
-        menu picks it ("part time" -> "/start part-time") while none is chosen yet."""
+        """A bare reply to a menu, as the command it chooses: an option's number answers the
+        quiz question on screen ("2", "2.", "the second one" -> "/quiz 2"); a plan's name
+        typed after the /start menu picks it ("part time" -> "/start part-time") while none
+        is chosen yet, and a number then shows the menu again (it names no plan)."""
         if self.learning is None or len(text) > 30 or text.startswith("/"):
             return text
         track = track_id(self.learning, re.sub(r"[\s_]+", "-", text.strip(" .!").lower()))
-        if text not in QUIZ_OPTIONS and track is None:
+        option = _option_number(text)
+        if option is None and track is None:
             return text
         enrolled = await self.learning.is_enrolled(req.platform, req.user_id)
-        if text in QUIZ_OPTIONS and enrolled:
-            return f"/quiz {text}"
-        if track is not None and not enrolled:
-            return f"/start {track}"
-        return text
+        if option is not None:
+            if not enrolled:
+                return "/start"
+            return f"/quiz {option}" if 1 <= option <= QUIZ_OPTIONS else text
+        return f"/start {track}" if not enrolled else text
 
     async def _command(self, req: Request, text: str) -> Reply:
         cmd, args = self.registry.for_text(text)  # "/help@BotName" in Telegram groups too

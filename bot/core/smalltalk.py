@@ -83,6 +83,8 @@ def classify(text: str) -> Kind | None:
     if not re.search(r"\w", t):
         # Only emoji or punctuation ("." or "..." too): a reaction, unless it is a bare question mark.
         return "help" if text.strip().strip("?") == "" and "?" in text else "ack"
+    if re.fullmatch(r"[\d\s.,)]+", t):  # a number alone answers nothing asked here
+        return "confused"
     if _is_thanks(t) and not _ACK.match(t):  # a thank-you with a clause is often longer
         return "thanks"
     if _greets_then_tells(t):

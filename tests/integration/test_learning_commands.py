@@ -291,12 +291,18 @@ async def test_the_console_shows_no_rating_buttons_and_marks_where_each_reply_en
 
 async def test_an_option_number_typed_alone_answers_the_quiz_question(app):
     """Found by a new user: the quiz says to type a number, and "1" alone went to search."""
+    assert "pick a plan" in await say(app, "1")  # no plan yet: a number shows the menu
     await enrol(app, "full-time")
     assert "No quiz question is waiting" in await say(app, "2")
     await say(app, "/done")
     assert "Reply with: /quiz 1" in await say(app, "/quiz")
     verdict = await say(app, "1")
     assert "Right!" in verdict or "Not quite" in verdict, verdict
+    # Other ways a third new-user trial answered: "2." and "the second one" went to search.
+    for typed in ("the second one", "2."):
+        reply = await say(app, typed)
+        assert any(k in reply for k in ("Right!", "Not quite", "No quiz question")), reply
+    assert "Sorry if that wasn't clear" in await say(app, "7")
 
 
 async def test_a_note_sent_after_the_day_is_done_joins_it(app):
