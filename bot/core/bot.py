@@ -326,6 +326,10 @@ class BotCore:
             "about": "I'm an ML career assistant: I answer questions about becoming a "
             "machine-learning engineer from a hand-written roadmap, always with its sources, "
             "and /start gives you a daily study plan. What would you like to know?",
+            "privacy": "I keep what your plan and our chat need: your settings, progress, "
+            "notes and quiz answers, our last few exchanges, and the questions you ask with "
+            "your 👍/👎 (so admins see what the roadmap lacks). /export shows all of it and "
+            "/forget deletes it, on every account you linked.",
             "off_topic": "That's outside what I know: I only help with becoming a "
             f"machine-learning engineer. Try \u201c{EXAMPLES[0]}\u201d, or type /help.",
         }

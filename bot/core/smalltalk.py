@@ -20,15 +20,23 @@ _THANKS_WORD = re.compile(r"\b(thanks?|thank (you|u)|thx|tysm|ty|appreciate)\b")
 # What comes with thanks: "thank you, this is really helpful", "thanks, really appreciate it".
 _GRATEFUL = re.compile(
     r"^((i )?(really |truly )?appreciate (it|that|this|you|the help)|"
-    r"(that|this|it) (really )?help(s|ed)( a lot| so much)?|"
+    r"(that|this|it) (really |actually |truly )?help(s|ed)( a lot| so much| a ton)?|"
     r"(that|this|it)('s| is| was)? (so |really |very |super )?"
     r"(helpful|useful|great|clear|awesome|perfect|good|nice|cool))[\s!.)]*$"
 )
 # Questions about the bot itself: "who are you", "are you chatgpt", "how are you".
 _ABOUT_BOT = re.compile(
     r"^((who|what) (are|r) (you|u)|are (you|u) (a bot|a robot|an ai|human|real|chatgpt|gpt)|"
-    r"what'?s your name|what is your name|how (are|r) (you|u)( doing)?|how'?s it going|wyd)"
+    r"what'?s your name|what is your name|how (are|r) (you|u)( doing)?|how'?s it going|wyd|"
+    r"who (made|built|created|wrote|runs) (you|u|this bot|this))"
     r"[\s?!.]*$"
+)
+# What happens to what they tell the bot: answered with what it keeps and how to see or delete it.
+_PRIVACY = re.compile(
+    r"^((what|where) (happens to|do you do with|do you store|is) my (data|info|messages|chats?)|"
+    r"do (you|u) (store|save|keep|sell|share|read) my (data|info|messages|chats?|questions)|"
+    r"what do (you|u) (know|store|keep) about me|(is|are) my (data|messages|chats?) (safe|private)|"
+    r"privacy( policy)?)[\s?!.]*$"
 )
 # Everyday requests no roadmap answers: "tell me a joke", "what's the weather today".
 _OFF_TOPIC = re.compile(
@@ -43,7 +51,10 @@ _COMPLIMENT = re.compile(
     r"helpful|a lifesaver|smart|brilliant)|(good|nice|great|best|cool) bot|love (it|this|you)|"
     r"this (is|was) (so |really )?(helpful|great|awesome|useful))[\s!.)]*$"
 )
-_BYE = re.compile(r"^(bye|goodbye|see you|see ya|cya|good night)[\s!.]*$")
+_BYE = re.compile(
+    r"^((ok(ay)? |alright )?(gotta go|got to go|g2g|gtg|i have to go|i'?m off)[\s,!.]*)?"
+    r"(bye|goodbye|see you|see ya|cya|good night|later|ttyl)?[\s!.]*$"
+)
 _HELP = re.compile(r"^(help|help me|\?+|what can you do\??|what do you do\??|commands\??)[\s!.]*$")
 _ACK = re.compile(
     r"^((ok(ay)?|k+|kk|yes|yeah|yep|yup|ya|no|nope|nah|sure|fine|alright|right|cool|nice|great|"
@@ -75,7 +86,9 @@ def _greets_then_tells(t: str) -> bool:
     return all(_TELLS.match(c) for c in clauses[1:])
 
 
-Kind = Literal["greeting", "thanks", "bye", "help", "ack", "confused", "about", "off_topic"]
+Kind = Literal[
+    "greeting", "thanks", "bye", "help", "ack", "confused", "about", "off_topic", "privacy"
+]
 
 
 def classify(text: str) -> Kind | None:
@@ -100,6 +113,7 @@ def classify(text: str) -> Kind | None:
         ("ack", _ACK),
         ("confused", _CONFUSED),
         ("about", _ABOUT_BOT),
+        ("privacy", _PRIVACY),
         ("off_topic", _OFF_TOPIC),
     ):
         if pattern.match(t):

@@ -149,6 +149,7 @@ async def test_chat_in_the_middle_of_a_conversation_is_not_read_as_a_follow_up(a
     await say(app, "which classic ml algorithms should i learn")
     assert "outside what I know" in await say(app, "tell me a joke")
     assert "You're welcome" in await say(app, "Thank you, that is helpful.")
+    assert "/export" in await say(app, "what happens to my data?")
 
 
 async def test_the_conversation_is_stored_so_a_restart_keeps_it(app):

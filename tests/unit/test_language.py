@@ -84,6 +84,12 @@ def test_mixed_script_message_keeps_its_english_question():
         ("who are you?", "about"),
         ("how are you", "about"),
         ("hello, i am from brazil, my english not so good", "greeting"),
+        # From a third trial: these were searched, or joined to the previous question.
+        ("thank you, this actually helps a lot", "thanks"),
+        ("ok gotta go, cya", "bye"),
+        ("who made you", "about"),
+        ("what happens to my data?", "privacy"),
+        ("what do you know about me?", "privacy"),
     ],
 )
 def test_small_talk_is_recognised(text, kind):
@@ -101,6 +107,8 @@ def test_small_talk_is_recognised(text, kind):
         "hi, i am a student, what math do i need",
         "what is the time complexity of knn",
         "who are the best people to follow on ml twitter",
+        "what data do i need for a recommender",
+        "later stages of the roadmap",
     ],
 )
 def test_questions_are_not_small_talk(text):
