@@ -88,6 +88,9 @@ _OPTION = re.compile(
 )
 
 
+_ZONE_TYPED = re.compile(r"^(?:tz|time\s?zone)\s*[:=]?\s+(?P<zone>[\w/+:-]+)$", re.I)
+
+
 def _option_number(text: str) -> int | None:
     """ "2", "2.", "the second one", "option 3": the option a bare reply chooses, or None."""
     m = _OPTION.match(text.strip())
@@ -195,8 +198,11 @@ class BotCore:
         quiz question on screen ("2", "2.", "the second one" -> "/quiz 2"); a plan's name
         typed after the /start menu picks it ("part time" -> "/start part-time") while none
         is chosen yet, and a number then shows the menu again (it names no plan)."""
-        if self.learning is None or len(text) > 30 or text.startswith("/"):
+        if self.learning is None or len(text) > 40 or text.startswith("/"):
             return text
+        zone = _ZONE_TYPED.match(text.strip())
+        if zone:  # "timezone Europe/Berlin" typed after /settings
+            return f"/settings tz {zone['zone']}"
         track = track_id(self.learning, re.sub(r"[\s_]+", "-", text.strip(" .!").lower()))
         option = _option_number(text)
         if option is None and track is None:

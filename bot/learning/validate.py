@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.learning.curriculum import DAY_FULL_NAMES, DAY_NAMES, parse_days
@@ -63,7 +64,7 @@ def parse_zone(text: str) -> str:
         raise InvalidSetting(
             f"\u201c{raw}\u201d stands for several time zones. Did you mean {joined(meant, 'or')}?"
         )
-    name = name or (meant[0] if meant else None)
+    name = name or (meant[0] if meant else None) or _offset_zone(raw)
     if name is None:
         cities = zones_for_city(raw)
         if len(cities) == 1:
@@ -75,6 +76,28 @@ def parse_zone(text: str) -> str:
     except (ZoneInfoNotFoundError, ValueError):
         raise InvalidSetting(f"\u201c{raw[:40]}\u201d isn't a usable time zone.") from None
     return name
+
+
+_OFFSET = re.compile(r"^(?:utc|gmt)?\s*(?P<sign>[+-])\s*(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?$", re.I)
+
+
+def _offset_zone(raw: str) -> str | None:
+    """ "UTC+1", "GMT-5": the fixed-offset zone (Etc/GMT-1: POSIX signs are reversed), which
+    the settings reply warns has no summer time. "+05:30" has none: the zones at that offset
+    now are offered instead."""
+    m = _OFFSET.match(raw.strip())
+    if m is None:
+        return None
+    hours, minutes, east = int(m["h"]), int(m["m"] or 0), m["sign"] == "+"
+    if minutes == 0 and hours <= (14 if east else 12):
+        return "UTC" if hours == 0 else f"Etc/GMT{'-' if east else '+'}{hours}"
+    offset = timedelta(hours=hours, minutes=minutes) * (1 if east else -1)
+    now = datetime.now(UTC)
+    there = sorted(
+        z for z in _zones()
+        if "/" in z and not z.startswith("Etc/") and ZoneInfo(z).utcoffset(now) == offset
+    )  # fmt: skip
+    raise InvalidSetting(_unknown_zone(raw, there))
 
 
 def _unknown_zone(raw: str, cities: list[str]) -> str:
@@ -125,9 +148,11 @@ def zone_warning(name: str) -> str | None:
             f"/settings tz {_FIXED[name]}."
         )
     if name.startswith("Etc/GMT") and name != "Etc/GMT":
+        hours = -int(name[len("Etc/GMT") :])  # Etc/GMT-1 is UTC+1: POSIX signs are reversed
         return (
-            f"Note: {name} is a fixed offset with no daylight saving. If your clocks change "
-            "in summer, use your city's zone instead, like Europe/Berlin or America/New_York."
+            f"Note: {name} is UTC{hours:+d} all year, with no daylight saving. If your clocks "
+            "change in summer, use your city's zone instead, like Europe/Berlin or "
+            "America/New_York."
         )
     return None
 
@@ -209,10 +234,8 @@ def format_days(mask: int) -> str:
 
 
 def parse_pace(text: str) -> int:
-    m = re.match(
-        r"^(\d+)\s*(m|min|mins|minutes)?$|^(\d+(?:\.\d+)?)\s*(h|hr|hrs|hours?)$",
-        text.strip().lower(),
-    )
+    per_day = re.sub(r"\s*(?:(?:/|a|per|each|every)\s*day|daily)$", "", text.strip().lower())
+    m = re.match(r"^(\d+)\s*(m|min|mins|minutes)?$|^(\d+(?:\.\d+)?)\s*(h|hr|hrs|hours?)$", per_day)
     if not m:
         raise InvalidSetting("Give your daily study time in minutes (like 90) or hours (like 2h).")
     number = m.group(1) or m.group(3)

@@ -411,6 +411,9 @@ def settings(svc: LearningService, result: uc.Settings) -> Reply:
         f"Plan: {plan}",
     )
     extra: tuple[Paragraph, ...] = ()
+    if result.key in ("pace", "days") and learner.track and learner.target_finish:
+        # The agreed finish moved with the change: say where it is now.
+        extra = (Paragraph(f"📅 At this pace you'll finish around {_day(learner.target_finish)}."),)
     if result.key in uc.ZONE_KEYS:
         warning = zone_warning(learner.tz)
         extra = (Paragraph(f"⚠️ {warning}"),) if warning else ()

@@ -325,3 +325,9 @@ async def test_a_plan_named_after_the_start_menu_picks_it(app):
     async with app.db.sessions() as s:
         assert (await s.execute(select(Learner.track))).scalar_one() == "part-time"
     assert "Timeline" in await say(app, "full-time")  # enrolled: a question again
+
+
+async def test_a_time_zone_typed_without_the_command_is_set(app):
+    """A third new-user trial typed "timezone Europe/Berlin" after /settings: it was searched."""
+    await enrol(app, "part-time", zone="UTC")
+    assert "Time zone: Europe/Berlin" in await say(app, "timezone Europe/Berlin")

@@ -179,6 +179,13 @@ async def test_time_zones_by_city_with_suggestions_and_a_warning_for_fixed_offse
     assert pacific.learner.tz == "America/Los_Angeles"
     ist = render_plain(say.settings(svc, await run(svc, uc.change_setting, ANN, "tz", "IST")))
     assert "Did you mean Asia/Kolkata, Asia/Jerusalem or Europe/Dublin?" in ist
+    # Offsets, as a third new-user trial typed them (all were refused).
+    plus_one = await run(svc, uc.change_setting, ANN, "tz", "UTC+1")
+    assert plus_one.learner.tz == "Etc/GMT-1"
+    assert "UTC+1 all year" in render_plain(say.settings(svc, plus_one))
+    assert (await run(svc, uc.change_setting, ANN, "tz", "GMT-5")).learner.tz == "Etc/GMT+5"
+    half = render_plain(say.settings(svc, await run(svc, uc.change_setting, ANN, "tz", "+05:30")))
+    assert "Asia/Kolkata" in half and "Nothing was changed" in half
     plain = render_plain(say.settings(svc, await run(svc, uc.change_setting, ANN, "tz", "berlin")))
     assert "Time zone: Europe/Berlin" in plain and "daylight" not in plain
 
@@ -235,8 +242,10 @@ async def test_a_pace_the_learner_chose_is_not_called_missed_days(svc):
     odd = say.repaced(await run(svc, uc.repace, ANN, "slow"))
     assert odd.kind == "error" and "/pace keep" in render_plain(odd)
     before = (await run(svc, uc.today, ANN)).learner.target_finish
-    slower = await run(svc, uc.change_setting, ANN, "pace", "30")
+    slower = await run(svc, uc.change_setting, ANN, "pace", "0.5h/day")
     assert slower.learner.target_finish > before  # the agreed date moves with the pace
+    shown = render_plain(say.settings(svc, slower))
+    assert f"finish around {slower.learner.target_finish:%a %d %b %Y}" in shown  # and is told
     assert (await run(svc, uc.today, ANN)).pace is None  # nothing was missed
     svc.clock.advance(days=10)  # real missed days are still told
     assert (await run(svc, uc.today, ANN)).pace.kind == "behind"
