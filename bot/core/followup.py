@@ -482,6 +482,8 @@ def _pointer(text: str, own: list[str]) -> tuple[int, int] | None:
     if verdict:
         return verdict.span("it")
     refers = _REFERS.search(text, dummy.end("it") if dummy else 0)  # "...to build one": one
+    while refers and _is_numeral(text, refers):  # "in one paragraph": a number, not "it"
+        refers = _REFERS.search(text, refers.end())
     if refers and (len(own) <= 3 or _ABOUT.match(text.strip()) or _ASKS_ABOUT_THEM.match(text)):
         found = refers  # "do they do leetcode stuff too or just ml theory": they = it
     else:
@@ -491,6 +493,15 @@ def _pointer(text: str, own: list[str]) -> tuple[int, int] | None:
         # word after it may still point back ("is linkedin worth it for that").
         found = _REFERS.search(text, found.end())
     return found.span() if found else None
+
+
+def _is_numeral(text: str, word: re.Match[str]) -> bool:
+    """ "one" before a noun counts it ("in one paragraph", "one year"); "build one" and "which
+    one is better" stand for something said before."""
+    if word.group(0).lower() != "one":
+        return False
+    after = _words(text[word.end() :])[:1]
+    return bool(after) and after[0] not in _STOP and after[0] not in ("is", "of", "or", "for")
 
 
 def _why(text: str, previous: str) -> str | None:

@@ -282,3 +282,12 @@ def test_worth_it_after_a_named_subject_does_not_point_back():
     assert resolve("is it worth it", "what is mlops", encode).question == "is mlops worth it"
     that = resolve("is linkedin worth it for that", "how do people network into ml", encode)
     assert that.kind == "about" and "network" in that.question
+
+
+def test_one_before_a_noun_counts_it_and_does_not_point_back():
+    """A third new-user trial: "what's a transformer in one paragraph" after a LeetCode
+    question was rewritten with LeetCode in place of "one"."""
+    previous = "is leetcode important for ml interviews"
+    assert resolve("what's a transformer in one paragraph", previous, encode).kind == "new"
+    built = resolve("how do i build one", "what is a rag system", encode)
+    assert built.question == "how do i build rag system"
