@@ -88,7 +88,7 @@ class LearningCommands:
 
     async def streak(self, req: Request, args: str) -> Reply:
         async with self.sessions() as uow:
-            learner = await self.svc.find_learner(uow, who_of(req))
+            learner = await uc.enrolled_learner(self.svc, uow, who_of(req))
         return say.streak(self.svc, learner) if learner else say.not_enrolled()
 
     async def settings(self, req: Request, args: str) -> Reply:

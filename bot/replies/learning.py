@@ -326,8 +326,8 @@ def plan_overview(svc: LearningService, view: uc.Overview) -> Reply:
         tasks = cur.stage_tasks(track.id, sid)
         n_done = sum(1 for t in tasks if t.id in state.done or t.id in state.dropped)
         finished = stage_finished_on(cur, state, sid)
-        mark = "✅" if finished else "▶️" if current and sid == current.stage else "·"
-        lines.append(f"{mark} {cur.stages[sid].title}: {n_done}/{len(tasks)}")
+        mark = "✅ " if finished else "▶️ " if current and sid == current.stage else ""
+        lines.append(f"{mark}{cur.stages[sid].title}: {n_done}/{len(tasks)}")
     eta = estimate_finish(cur, state, svc.today(learner))
     summary = f"{track.name}: {plan.done_count} of {plan.total_count} tasks done." + (
         f" At this pace you'll finish around {eta:%d %b %Y}." if eta else ""

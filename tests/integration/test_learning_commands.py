@@ -167,6 +167,7 @@ async def test_plan_and_progress_chart(app, tmp_path):
     # /plan lists the stages; /progress gives totals and the chart instead of the same list.
     stages = [line for line in plan.splitlines() if line.startswith("•")]
     assert len(stages) >= 10 and not any(x.startswith("•") for x in progress.splitlines())
+    assert not any(line.startswith("• ·") for line in stages)  # read as a double bullet
     png = tmp_path / "outbox" / "progress.png"
     assert f"Saved {png.resolve()}" in progress
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -331,3 +332,9 @@ async def test_a_time_zone_typed_without_the_command_is_set(app):
     """A third new-user trial typed "timezone Europe/Berlin" after /settings: it was searched."""
     await enrol(app, "part-time", zone="UTC")
     assert "Time zone: Europe/Berlin" in await say(app, "timezone Europe/Berlin")
+
+
+async def test_streak_needs_a_plan_like_the_other_plan_commands(app):
+    """A new user who had only changed a setting was told "Streak: 0 ... Keep it going"."""
+    await say(app, "/settings tz Europe/Berlin")
+    assert "haven't picked a study plan" in await say(app, "/streak")
