@@ -88,8 +88,12 @@ class LearningCommands:
 
     async def streak(self, req: Request, args: str) -> Reply:
         async with self.sessions() as uow:
-            learner = await uc.enrolled_learner(self.svc, uow, who_of(req))
-        return say.streak(self.svc, learner) if learner else say.not_enrolled()
+            learner = await self.svc.find_learner(uow, who_of(req))
+        # Group study counts too, so a member with no plan of their own may have a streak;
+        # with neither, it would only be "0 days, keep it going".
+        if learner is None or not (learner.track or learner.streak_best):
+            return say.not_enrolled()
+        return say.streak(self.svc, learner)
 
     async def settings(self, req: Request, args: str) -> Reply:
         key, _, value = args.strip().partition(" ")
