@@ -359,7 +359,7 @@ def progress(svc: LearningService, view: uc.Overview) -> Reply:
     pct = 100 * plan.done_count / max(1, plan.total_count)
     text = (
         f"You've done {plan.done_count} of {plan.total_count} tasks ({pct:.0f}%) and "
-        f"{plural(len(state.reviews_done), 'review')}. Streak: "
+        f"{plural(len(state.reviews_done), 'stage review day')}. Streak: "
         f"{plural(svc.streak_now(learner), 'day')}, best {learner.streak_best}."
     )
     blocks = [Paragraph(text)]

@@ -164,6 +164,7 @@ async def test_plan_and_progress_chart(app, tmp_path):
     assert f"1 of {total} tasks done" in plan and "you'll finish around" in plan
     progress = await say(app, "/progress", tmp_path)
     assert f"You've done 1 of {total} tasks" in progress and "Now: Python foundations" in progress
+    assert "0 stage review days" in progress  # not quiz reviews, which a new user looked for
     # /plan lists the stages; /progress gives totals and the chart instead of the same list.
     stages = [line for line in plan.splitlines() if line.startswith("•")]
     assert len(stages) >= 10 and not any(x.startswith("•") for x in progress.splitlines())
