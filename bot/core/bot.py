@@ -91,6 +91,14 @@ _OPTION = re.compile(
 _ZONE_TYPED = re.compile(r"^(?:tz|time\s?zone)\s*[:=]?\s+(?P<zone>[\w/+:-]+)$", re.I)
 
 
+# Questions about the time a learner has or needs: the plans are the bot's own answer.
+_STUDY_TIME = re.compile(
+    r"\b(\d+(\.\d+)?\s*(h|hrs?|hours?|mins?|minutes?)\s*(a|per|/|each|every)\s*(day|week)|"
+    r"part[- ]?time|full[- ]?time|how long (does|will|would|until|till)|hours? a (day|week))",
+    re.I,
+)
+
+
 def _option_number(text: str) -> int | None:
     """ "2", "2.", "the second one", "option 3": the option a bare reply chooses, or None."""
     m = _OPTION.match(text.strip())
@@ -273,6 +281,8 @@ class BotCore:
             reply = replace(reply, blocks=(Paragraph(f"↪ {meant.question}"), *reply.blocks))
         if answer.debug.get("route") == "learning_order":
             reply = await self._point_at_today(req, reply)
+        elif answer.answered and _STUDY_TIME.search(meant.question):
+            reply = await self._point_at_plans(req, reply)
         if self.on_question is not None:
             reply = await self.on_question(req, meant.question, reply)
         return reply
@@ -316,6 +326,16 @@ class BotCore:
             tail = "You're enrolled in a plan: send /today to see today's task."
         else:
             tail = "Want a plan that walks you through it day by day? Send /start."
+        return replace(reply, blocks=(*reply.blocks, Paragraph(tail)))
+
+    async def _point_at_plans(self, req: Request, reply: Reply) -> Reply:
+        """A learner asking about study time ("i only have 1 hour a day", "is there a part
+        time path") who has no plan yet is told the bot's own plans fit that."""
+        if self.learning is None or await self.learning.is_enrolled(req.platform, req.user_id):
+            return reply
+        tracks = self.learning.curriculum.tracks
+        names = ", ".join(f"/start {t}" for t in tracks)
+        tail = f"I can also plan it for you, a task a day at your pace: {names}."
         return replace(reply, blocks=(*reply.blocks, Paragraph(tail)))
 
     # -- replies -----------------------------------------------------------------------

@@ -339,3 +339,13 @@ async def test_streak_needs_a_plan_like_the_other_plan_commands(app):
     """A new user who had only changed a setting was told "Streak: 0 ... Keep it going"."""
     await say(app, "/settings tz Europe/Berlin")
     assert "haven't picked a study plan" in await say(app, "/streak")
+
+
+async def test_a_question_about_study_time_points_at_the_plans_until_one_is_chosen(app):
+    """A third new-user trial asked "i only have like 1 hour a day" and "is there a part time
+    path" and got timeline text that never named the bot's own part-time plan."""
+    asked = await say(app, "i only have like 1 hour a day, how long will it take")
+    assert "/start part-time" in asked
+    assert "/start part-time" not in await say(app, "what math do I need?")
+    await enrol(app, "part-time")
+    assert "/start part-time" not in await say(app, "how long does it take")
