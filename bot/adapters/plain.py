@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.adapters.blocks import Style, render_blocks
 from bot.core.messages import Reply
 
@@ -22,6 +24,12 @@ PLAIN_WITH_PATHS = Style(
 def render_plain(reply: Reply, *, show_paths: bool = False) -> str:
     out = render_blocks(reply, PLAIN_WITH_PATHS if show_paths else PLAIN)
     if reply.buttons:
-        shown = (f"{b.typed or b.action} ({b.label})" for b in reply.buttons)
+        shown = (f"{b.typed or b.action} ({_short(b.label)})" for b in reply.buttons)
         out.append("Reply with: " + "  ".join(shown))
     return "\n\n".join(out)
+
+
+def _short(label: str) -> str:
+    """A button's label without its own trailing aside, which would nest in the brackets:
+    "Part-time (about 1 hour a day)" -> "Part-time"."""
+    return re.sub(r"\s*\([^()]*\)$", "", label) or label

@@ -288,6 +288,7 @@ async def test_the_console_shows_no_rating_buttons_and_marks_where_each_reply_en
     await run_console(app.core, stdin=io.StringIO("/help\n/start\n"), stdout=out)
     replies = out.getvalue().split(REPLY_END)
     assert len(replies) == 3 and "/quiz" in replies[0] and "pick a plan" in replies[1]
+    assert "/start part-time (Part-time)" in replies[1]  # not "(Part-time (about 1 hour...))"
     assert "Tap one below" not in replies[1]
 
 
