@@ -356,6 +356,9 @@ class BotCore:
             "notes and quiz answers, our last few exchanges, and the questions you ask with "
             "your 👍/👎 (so admins see what the roadmap lacks). /export shows all of it and "
             "/forget deletes it, on every account you linked.",
+            "task": "I can't write or review that for you: I answer questions from the "
+            "roadmap, with its sources. Ask me what it says instead, for example \u201chow do "
+            "I present my projects?\u201d or \u201chow do I get experience?\u201d",
             "off_topic": "That's outside what I know: I only help with becoming a "
             f"machine-learning engineer. Try \u201c{EXAMPLES[0]}\u201d, or type /help.",
         }

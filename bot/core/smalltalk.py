@@ -31,6 +31,14 @@ _ABOUT_BOT = re.compile(
     r"who (made|built|created|wrote|runs) (you|u|this bot|this))"
     r"[\s?!.]*$"
 )
+# Work asked of the bot, which only quotes the roadmap: "can you write my cover letter".
+_TASK = re.compile(
+    r"^((can|could|would|will) (you|u) |pls |please )*(please )?"
+    r"(write|draft|review|proofread|fix|rewrite|edit|check|improve|debug)( me)? "
+    r"(my|a|an|the|this|our|some)? ?"
+    r"(cover letter|cv|resume|résumé|code|essay|email|linkedin( profile)?|readme|notebook|"
+    r"portfolio|application|script|homework|assignment)\b.*$"
+)
 # What happens to what they tell the bot: answered with what it keeps and how to see or delete it.
 _PRIVACY = re.compile(
     r"^((what|where) (happens to|do you do with|do you store|is) my (data|info|messages|chats?)|"
@@ -87,7 +95,7 @@ def _greets_then_tells(t: str) -> bool:
 
 
 Kind = Literal[
-    "greeting", "thanks", "bye", "help", "ack", "confused", "about", "off_topic", "privacy"
+    "greeting", "thanks", "bye", "help", "ack", "confused", "about", "off_topic", "privacy", "task"
 ]
 
 
@@ -102,6 +110,8 @@ def classify(text: str) -> Kind | None:
         return "thanks"
     if _greets_then_tells(t):
         return "greeting"
+    if _TASK.match(t) and len(t) <= 120:
+        return "task"
     if len(t) > 40:
         return None
     for kind, pattern in (

@@ -90,6 +90,8 @@ def test_mixed_script_message_keeps_its_english_question():
         ("who made you", "about"),
         ("what happens to my data?", "privacy"),
         ("what do you know about me?", "privacy"),
+        ("can you write my cover letter for a junior ML engineer job?", "task"),
+        ("pls review my cv", "task"),
     ],
 )
 def test_small_talk_is_recognised(text, kind):
@@ -109,6 +111,8 @@ def test_small_talk_is_recognised(text, kind):
         "who are the best people to follow on ml twitter",
         "what data do i need for a recommender",
         "later stages of the roadmap",
+        "how do i write a good readme",
+        "can you explain how to review code",
     ],
 )
 def test_questions_are_not_small_talk(text):
