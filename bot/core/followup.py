@@ -399,8 +399,8 @@ def resolve(
     """The question `text` means after `previous` (the last question, already resolved).
     `spell` corrects typos first ("give me an exmaple"); a new question is kept as typed.
     `strength` scores how well the knowledge base matches a question (see JOINED_GAIN)."""
-    if _NEW_TOPIC.match(text.strip()):  # said to change the subject: taken at its word
-        return Resolved(text, "new")
+    if _NEW_TOPIC.match(text.strip()) or _OWN_SUBJECT.match(text.strip()):
+        return Resolved(text, "new")  # said to change the subject, or names its own
     meant = _by_rules(text, previous, encode, spell)
     if meant.kind != "new" or previous is None or strength is None:
         return meant

@@ -291,3 +291,14 @@ def test_one_before_a_noun_counts_it_and_does_not_point_back():
     assert resolve("what's a transformer in one paragraph", previous, encode).kind == "new"
     built = resolve("how do i build one", "what is a rag system", encode)
     assert built.question == "how do i build rag system"
+
+
+def test_a_message_naming_its_own_subject_is_never_joined_by_score():
+    """Once the roadmap matched "do i need a gpu" strongly, the joined-score check read "what
+    is cross validation and when should i use it" as a follow-up of it."""
+    strength = lambda q: 0.9 if ":" in q else 0.1  # noqa: E731 - joined far stronger
+    meant = resolve(
+        "what is cross validation and when should i use it", "do i need a gpu", encode, None,
+        strength,
+    )  # fmt: skip
+    assert meant.kind == "new"
