@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.core.messages import Reply, Request
 from bot.core.registry import CommandRegistry
+from bot.learning.quizbank import MAX_CHOICES
 from bot.learning.review import Asked, QuizService
 from bot.learning.service import Who
 from bot.replies import quiz as say
@@ -20,7 +21,7 @@ def register_quiz_commands(reg: CommandRegistry, quiz: QuizService) -> None:
         who = Who(req.platform, req.user_id, req.user_name)
         parts = args.split()
         async with sessions() as uow:
-            if len(parts) == 1 and parts[0] in ("1", "2", "3", "4"):  # typed: /quiz 2
+            if len(parts) == 1 and _option(parts[0]):  # typed: /quiz 2
                 typed = await quiz.answer_current(uow, who, int(parts[0]) - 1)
                 return say.answered(typed) if typed else not_enrolled()
             if parts[:1] == ["answer"]:
@@ -35,10 +36,18 @@ def register_quiz_commands(reg: CommandRegistry, quiz: QuizService) -> None:
         return say.asked(result) if isinstance(result, Asked) else say.nothing_due(result)
 
 
+_OPTIONS = frozenset(str(n) for n in range(1, MAX_CHOICES + 1))
+
+
+def _option(text: str) -> bool:
+    """An option's number as typed: "1" to "4"."""
+    return text in _OPTIONS
+
+
 def _parse_answer(parts: list[str]) -> tuple[str, int, int] | None:
     """(question id, reps, 0-based option) from "ID REPS N", or None."""
     if len(parts) != 3 or not all(p.isascii() and p.isdigit() for p in parts[1:]):
         return None
-    if len(parts[1]) > 6 or len(parts[2]) > 1 or not 1 <= int(parts[2]) <= 4:
+    if len(parts[1]) > 6 or not _option(parts[2]):
         return None
     return parts[0][:40], int(parts[1]), int(parts[2]) - 1

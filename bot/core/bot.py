@@ -20,6 +20,7 @@ from bot.core.messages import Bullets, Paragraph, Reply, Request
 from bot.core.registry import CommandRegistry, Param
 from bot.learning.conversations import ConversationStore, Place, Turn
 from bot.learning.once import first_time
+from bot.learning.quizbank import MAX_CHOICES
 from bot.learning.service import LearningService, Who
 from bot.learning.usecases import track_id
 from bot.ops.metrics import ANSWER_LATENCY, ANSWERS
@@ -79,7 +80,6 @@ RefusedHook = Callable[[Request, str], Awaitable[None]]
 QuestionHook = Callable[[Request, str, Reply], Awaitable[Reply]]
 
 
-QUIZ_OPTIONS = 4  # a quiz question's numbered options
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3}
 _OPTION = re.compile(
     r"^(?:the\s+|option\s+|answer\s+|number\s+)?(?:(?P<n>\d{1,3})|(?P<word>first|second|third|"
@@ -219,7 +219,7 @@ class BotCore:
         if option is not None:
             if not enrolled:
                 return "/start"
-            return f"/quiz {option}" if 1 <= option <= QUIZ_OPTIONS else text
+            return f"/quiz {option}" if 1 <= option <= MAX_CHOICES else text
         return f"/start {track}" if not enrolled else text
 
     async def _command(self, req: Request, text: str) -> Reply:

@@ -196,11 +196,8 @@ _STANDS_FOR = frozenset(["it", "this", "that", "they", "them", "these", "those"]
 _ELABORATION = re.compile(
     r"^(?:like|e\.?\s?g\.?|such as|or|i mean|say|for example|for instance)\b", re.I
 )
-_ASKING = re.compile(
-    r"^\s*(?:what\w*|which|how|why|when|where|who|is|are|was|do|does|did|should|can|could|"
-    r"would|will|must|isn't|don't)\b",
-    re.I,
-)
+# A sentence that asks: a question word, or a yes/no opener (_YES_NO below).
+_WH = re.compile(r"^\s*(?:what\w*|which|how|why|when|where|who)\b", re.I)
 # "is it too late to switch careers", "is it worth doing a bootcamp": that "it" stands for the
 # clause after it; in "is it hard?" or "is it hard to learn?" it stands for the subject.
 # "is it worth learning as a beginner": the verb has no object there, so "it" is the subject.
@@ -215,7 +212,7 @@ _IS_IT = re.compile(
     r"^\s*(?:is|was|isn't|are)\s+(?P<it>it|that|this|they|those|these)\s+"
     r"(?:(?:still|really|even|actually|too|that|so)\s+)*"
     r"(?:worth|hard|easy|difficult|necessary|needed|required|important|useful|enough|possible|"
-    r"good|bad|relevant|used|dead|outdated|overrated|hard)\b",
+    r"good|bad|relevant|used|dead|outdated|overrated)\b",
     re.I,
 )
 # Words that judge a subject without naming one: "worth the money tho", "too hard?".
@@ -534,10 +531,6 @@ def _without_question_words(text: str, filler: frozenset[str] = frozenset()) -> 
     return [t for t in text.split() if _bare(t) not in drop]
 
 
-def _last_question(text: str) -> str:
-    return _split_question(text)[1]
-
-
 def _split_question(text: str) -> tuple[str, str]:
     """What a message tells first, and its question: "I'm a frontend dev, mostly React. Do I
     need to learn Python to get into ML?" -> its last question; "I'm a product manager, can I
@@ -560,7 +553,8 @@ def _split_question(text: str) -> tuple[str, str]:
 def _elaborates(sentence: str) -> bool:
     """ "like p values and stuff?", "drop them?", "or nah?": no question of its own."""
     words = _words(sentence)
-    return bool(_ELABORATION.match(sentence)) or (len(words) <= 3 and not _ASKING.match(sentence))
+    asks = _WH.match(sentence) or _YES_NO.match(sentence)
+    return bool(_ELABORATION.match(sentence)) or (len(words) <= 3 and not asks)
 
 
 def _words(text: str) -> list[str]:

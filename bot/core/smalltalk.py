@@ -76,10 +76,14 @@ _CONFUSED = re.compile(
 )
 
 
+def _clauses(t: str) -> list[str]:
+    return [c.strip() for c in re.split(r"[,.!;]+", t) if c.strip()]
+
+
 def _is_thanks(t: str) -> bool:
     """Thanks, alone or with a compliment ("thank you, this is really helpful", "thx bro",
     "thanks a lot, really appreciate it"): every clause is one, and one of them is thanks."""
-    clauses = [c.strip() for c in re.split(r"[,.!;]+", t) if c.strip()]
+    clauses = _clauses(t)
     if not clauses or len(t) > 80 or not _THANKS_WORD.search(t):
         return False
     kinds = (_THANKS, _COMPLIMENT, _GRATEFUL, _ACK)
@@ -88,7 +92,7 @@ def _is_thanks(t: str) -> bool:
 
 def _greets_then_tells(t: str) -> bool:
     """A greeting, then only something about the sender, no question in it."""
-    clauses = [c.strip() for c in re.split(r"[,.!;]+", t) if c.strip()]
+    clauses = _clauses(t)
     if len(clauses) < 2 or "?" in t or len(t) > 80 or not _GREETING.match(clauses[0]):
         return False
     return all(_TELLS.match(c) for c in clauses[1:])

@@ -17,6 +17,7 @@ from bot.learning.curriculum import Curriculum, SectionRef, knowledge_sections
 
 _ID = re.compile(r"^[a-z0-9-]{3,40}$")  # short enough for a 64-byte button
 MAX_OPTION = 120
+MAX_CHOICES = 4  # a question offers 3 or 4 options, answered by number ("/quiz 2", "2")
 MAX_EXPLANATION = 300
 log = logging.getLogger(__name__)
 
@@ -95,7 +96,7 @@ def _question(item: object, n: int, docs: dict, curriculum: Curriculum) -> Quest
         raise ValueError(f"{where}: section '{doc}#{heading}' is not in the knowledge folder")
     options = tuple(str(o).strip() for o in item.get("options") or ())
     answer = item.get("answer")
-    if not 3 <= len(options) <= 4 or len(set(options)) != len(options):
+    if not 3 <= len(options) <= MAX_CHOICES or len(set(options)) != len(options):
         raise ValueError(f"{where}: needs 3 or 4 different options")
     if any(not o or len(o) > MAX_OPTION for o in options):
         raise ValueError(f"{where}: options must be 1-{MAX_OPTION} characters")
