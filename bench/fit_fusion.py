@@ -30,8 +30,8 @@ DATA = ROOT / "tests/data"
 DEV = ["", "_2026", "_2026b", "_2026c", "_2026d", "_2026e"]
 # Written blind later; never used to fit these weights.
 HELD_OUT = ["_2026f", "_2026g", "_2026h", "_2026i", "_2026j"]
-SIGNALS = ["dense", "unit", "unit2", "unit3", "keyword", "heading", "intro"]
-SIMILARITIES = ["dense", "unit", "unit2", "unit3"]
+SIGNALS = ["dense", "unit", "unit2", "unit3", "keyword", "heading", "heading_sim", "intro"]
+SIMILARITIES = ["dense", "unit", "unit2", "unit3", "heading_sim"]
 CANDIDATES = 10
 
 

@@ -85,14 +85,22 @@ class Retriever:
                     f"no index in {self.settings.data_dir}; build it with `mlbot ingest`"
                 )
             if self._snapshot is None or manifest.version != self._snapshot.version:
-                self._snapshot = IndexSnapshot.load(self._chroma(), manifest)
+                snap = IndexSnapshot.load(self._chroma(), manifest)
+                snap.heading_vecs = self._load_encoder(manifest.model).encode(snap.heading_texts())
+                self._snapshot = snap  # visible only once complete
             self._stamp = stamp
             self._checked_at = now
             return self._snapshot
 
     def encoder(self) -> QueryEncoder:
         if self._encoder is None:
-            model = self.current().manifest.model or resolve_model(self.settings.embed_model)
+            self._load_encoder(self.current().manifest.model)
+        assert self._encoder is not None
+        return self._encoder
+
+    def _load_encoder(self, model: str | None) -> QueryEncoder:
+        if self._encoder is None:
+            model = model or resolve_model(self.settings.embed_model)
             self._encoder = load_encoder(model, str(self.settings.cache_dir))
         return self._encoder
 

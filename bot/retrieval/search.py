@@ -23,13 +23,14 @@ Mode = Literal["hybrid", "dense", "keyword"]
 # Fitted by bench/fit_fusion.py on the development questions (see its output for the
 # held-out figures), then scaled so that the similarity weights add up to one.
 FUSION_WEIGHTS = {
-    "dense": 0.38,
-    "unit": 0.246,
-    "unit2": 0.157,
-    "unit3": 0.217,
-    "keyword": 0.137,
-    "heading": 0.223,
-    "intro": -0.234,
+    "dense": 0.22,
+    "unit": 0.251,
+    "unit2": 0.151,
+    "unit3": 0.186,
+    "keyword": 0.128,
+    "heading": 0.135,
+    "heading_sim": 0.192,
+    "intro": -0.192,
 }
 # Share of a chunk's score that comes from its best sentence or bullet: one sentence that
 # answers the question must not be diluted by a long section around it.
@@ -68,6 +69,7 @@ def features(snap: IndexSnapshot, qvec: np.ndarray, qterms: list[str]) -> dict[s
         # every topic of the document lightly; prefer the section that actually covers it.
         "intro": snap.is_intro,
         "heading": snap.heading_overlap(set(qterms)),
+        "heading_sim": snap.heading_vecs @ qvec,
     }
 
 

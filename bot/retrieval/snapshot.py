@@ -83,6 +83,13 @@ class IndexSnapshot:
         self._seg_counts = np.asarray([len(c.units) for c in chunks if c.units], dtype=np.int64)
         self.suggestions: tuple[str, ...] | None = None  # filled by the answerer on first use
         self.is_intro = np.asarray([c.section == INTRO_SECTION for c in chunks], dtype=np.float32)
+        # Each chunk's "Title: heading" embedded (set by the retriever, which holds the model):
+        # many headings are the very question a learner asks ("Do I need a GPU or a powerful
+        # laptop?"), and the model matches question to question better than to a long section.
+        self.heading_vecs = np.zeros((len(chunks), chunk_vecs.shape[1]), dtype=np.float32)
+
+    def heading_texts(self) -> list[str]:
+        return [f"{c.title}: {c.section.split(SECTION_SEP)[-1]}" for c in self.chunks]
 
     @classmethod
     def load(cls, client, manifest: Manifest) -> IndexSnapshot:

@@ -34,7 +34,13 @@ EVAL_2026 = yaml.safe_load((DATA / "eval_questions_2026.yaml").read_text())
 # the last, first run on the session's final code and roadmap, 0.867. 2026k, 2026l and 2026m
 # (three more writers, counts only, session 8) measured 0.822, 0.778 and 0.822 on their first
 # run, on that session's starting code, and 0.778, 0.822 and 0.844 (110 of 135, was 109) on
-# its learned search blend, chosen without them (section hit@1 0.800 -> 0.837).
+# its learned search blend, chosen without them (section hit@1 0.800 -> 0.837). 2026n and
+# 2026o (two more writers, counts only, session 10, labelled against the roadmap as it is now)
+# measured 0.750 and 0.711 on their first run, on session 9's final code (hit@3 1.000 and
+# 0.956). In session 10 a helper who saw no replies audited the labels of every question then
+# missed: 23 of 92 gained a section written after their label (such as "Is a notebook on
+# GitHub enough, or should I deploy?"), with its phrases; development 323 -> 330, held-out
+# 192 -> 199 of 225, blind 2026k-m unchanged.
 SETS = {
     "roadmap": EVAL,
     "2026": EVAL_2026,
@@ -53,6 +59,8 @@ SETS = {
             "2026k",
             "2026l",
             "2026m",
+            "2026n",
+            "2026o",
         )
     },
 }
@@ -61,18 +69,20 @@ SETS = {name: [c for c in cases if c["doc"] != "NONE"] for name, cases in SETS.i
 CONTAINMENT_FLOOR = {
     "roadmap": 0.9,
     "2026": 0.9,
-    "2026b": 0.78,
+    "2026b": 0.86,
     "2026c": 0.8,
     "2026d": 0.88,
     "2026e": 0.8,
-    "2026f": 0.75,
-    "2026g": 0.8,
-    "2026h": 0.84,
-    "2026i": 0.73,
+    "2026f": 0.84,
+    "2026g": 0.86,
+    "2026h": 0.9,
+    "2026i": 0.84,
     "2026j": 0.84,
     "2026k": 0.75,
     "2026l": 0.8,
     "2026m": 0.82,
+    "2026n": 0.72,
+    "2026o": 0.68,
 }
 # Section hit@3 is 0.9 or more on every set. 2026i measured 0.844 on its first run, 0.911
 # since the learned search blend.

@@ -29,7 +29,7 @@ SETS = {
     "dev5": yaml.safe_load((DATA / "followups7.yaml").read_text()),
     "dev6": yaml.safe_load((DATA / "followups8.yaml").read_text()),
     **{
-        f"blind{n}": yaml.safe_load((DATA / f"followups{n}.yaml").read_text()) for n in range(9, 29)
+        f"blind{n}": yaml.safe_load((DATA / f"followups{n}.yaml").read_text()) for n in range(9, 30)
     },
 }
 # Regression floors, below the 0.85 target: where each set stands, not where it should. Set 5
@@ -109,6 +109,9 @@ FLOOR = {
     # 0.875; without follow-ups 0.471 and 0.375; unrelated kept apart 4/6 and 6/6).
     "blind27": 0.5,
     "blind28": 0.55,
+    # Set 29, written blind in session 10 (counts only), first run on session 9's final code:
+    # 0.562 (written in full 0.688; without follow-ups 0.500; unrelated kept apart 6/6).
+    "blind29": 0.5,
 }
 # Unrelated second questions read as follow-ups, where a set measured one. Set 27 joined two
 # on its first run; "random but is kaggle still worth it" then started afresh, as a message
