@@ -21,10 +21,11 @@ from pathlib import Path
 
 from bot.config import Settings
 from bot.retrieval.chroma import collection_names, open_chroma, version_of
+from bot.retrieval.embed_cache import EmbeddingCache, encode_with_cache
 from bot.retrieval.embedding import load_encoder, model_key, resolve_model
 from bot.retrieval.manifest import ChromaManifestStore, DocEntry, FileManifestStore, Manifest
+from bot.retrieval.snapshot import heading_text
 from ingest.chunking import CHUNK_FORMAT, Chunk, chunk_document
-from ingest.embed_cache import EmbeddingCache
 from ingest.loaders import LoadError, content_hash, discover, parse_bytes, read_checked
 from ingest.sweep import Swept, sweep_orphan_segments
 
@@ -374,8 +375,12 @@ def _build_version(
         unit_rows = [(c, i, u) for c in all_chunks for i, u in enumerate(c.units)]
         texts = [c.embed_text for c in all_chunks] + [u for _, _, u in unit_rows]
         cache = EmbeddingCache(Path(settings.cache_dir), model_key(model), encoder.dim)
-        vecs, report.vectors_reused = _encode_new(encoder, cache, texts, progress)
+        vecs, report.vectors_reused = encode_with_cache(
+            encoder, cache, texts, lambda todo: _encode_all(encoder, todo, progress)
+        )
         chunk_vecs, unit_vecs = vecs[: len(all_chunks)], vecs[len(all_chunks) :]
+        # The headings too, so the serving side finds them in the cache (snapshot.py).
+        encode_with_cache(encoder, cache, [heading_text(c.title, c.section) for c in all_chunks])
         step = 512
         for i in range(0, len(all_chunks), step):
             part = all_chunks[i : i + step]
@@ -435,23 +440,6 @@ def _build_version(
             f"new index is incomplete ({chunk_col.count()}/{want_chunks} chunks, "
             f"{unit_col.count()}/{want_units} units); the previous index keeps serving"
         )
-
-
-def _encode_new(encoder, cache: EmbeddingCache, texts: list[str], progress: Progress | None):
-    """Every text's vector, and how many came from the cache (embedded before, by any
-    ingest with this cache folder); the others are embedded now and kept for next time."""
-    import numpy as np
-
-    known = cache.get(texts)
-    todo = [i for i in range(len(texts)) if i not in known]
-    out = np.zeros((len(texts), encoder.dim), dtype=np.float32)
-    for i, vec in known.items():
-        out[i] = vec
-    if todo:
-        fresh = _encode_all(encoder, [texts[i] for i in todo], progress)
-        out[todo] = fresh
-        cache.put([texts[i] for i in todo], fresh)
-    return out, len(known)
 
 
 def _encode_all(encoder, texts: list[str], progress: Progress | None):

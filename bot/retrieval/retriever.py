@@ -5,12 +5,14 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from bot.config import Settings
 from bot.retrieval.abbreviations import expand
-from bot.retrieval.embedding import QueryEncoder, load_encoder, resolve_model
+from bot.retrieval.embed_cache import EmbeddingCache, encode_with_cache
+from bot.retrieval.embedding import QueryEncoder, load_encoder, model_key, resolve_model
 from bot.retrieval.manifest import ChromaManifestStore, FileManifestStore
 from bot.retrieval.resources import asks_for_resources, is_resource_section
 from bot.retrieval.search import Hit, Mode, search
@@ -86,7 +88,7 @@ class Retriever:
                 )
             if self._snapshot is None or manifest.version != self._snapshot.version:
                 snap = IndexSnapshot.load(self._chroma(), manifest)
-                snap.heading_vecs = self._load_encoder(manifest.model).encode(snap.heading_texts())
+                snap.heading_vecs = self._embed_headings(snap)
                 self._snapshot = snap  # visible only once complete
             self._stamp = stamp
             self._checked_at = now
@@ -97,6 +99,14 @@ class Retriever:
             self._load_encoder(self.current().manifest.model)
         assert self._encoder is not None
         return self._encoder
+
+    def _embed_headings(self, snap: IndexSnapshot) -> np.ndarray:
+        """The sections' headings as vectors: ingest leaves them in the embedding cache, so
+        only an index built elsewhere (a Chroma server's other replica) embeds them here."""
+        encoder = self._load_encoder(snap.manifest.model)
+        model = snap.manifest.model or resolve_model(self.settings.embed_model)
+        cache = EmbeddingCache(Path(self.settings.cache_dir), model_key(model), encoder.dim)
+        return encode_with_cache(encoder, cache, snap.heading_texts())[0]
 
     def _load_encoder(self, model: str | None) -> QueryEncoder:
         if self._encoder is None:

@@ -21,6 +21,11 @@ from bot.textutil import INTRO_SECTION, SECTION_SEP, terms
 PAGE = 5000
 
 
+def heading_text(title: str, section: str) -> str:
+    """What is embedded for a section's heading: its document's title and its own heading."""
+    return f"{title}: {section.split(SECTION_SEP)[-1]}"
+
+
 @dataclass(frozen=True)
 class ChunkInfo:
     id: str
@@ -89,7 +94,7 @@ class IndexSnapshot:
         self.heading_vecs = np.zeros((len(chunks), chunk_vecs.shape[1]), dtype=np.float32)
 
     def heading_texts(self) -> list[str]:
-        return [f"{c.title}: {c.section.split(SECTION_SEP)[-1]}" for c in self.chunks]
+        return [heading_text(c.title, c.section) for c in self.chunks]
 
     @classmethod
     def load(cls, client, manifest: Manifest) -> IndexSnapshot:

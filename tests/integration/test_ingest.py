@@ -436,3 +436,27 @@ def test_old_and_interrupted_versions_leave_no_folders_behind(corpus, tmp_path, 
     assert "index folders no version uses" in report.summary()
     assert folders() == before and folders() <= live_segments(chroma_dir)
     assert answer(settings, "which telescope sees infrared light?").answered
+
+
+def test_ingest_embeds_the_section_headings_so_serving_loads_them_from_the_cache(
+    make_settings, tmp_path
+):
+    """Search compares the question with each section's heading; embedding every heading
+    when a serving process loads a version would add seconds at 10,000 sections."""
+    import uuid
+
+    from bot.retrieval.embed_cache import EmbeddingCache
+    from bot.retrieval.embedding import model_key
+
+    tag = uuid.uuid4().hex[:8]  # headings no earlier test can have put in the shared cache
+    folder = tmp_path / "fresh"
+    write_doc(folder, "a.md", f"Guide {tag}", {f"Where to start {tag}?": "Start with Python."})
+    settings = make_settings()
+    run_ingest(settings, [folder], progress=False)
+    texts = [f"Guide {tag}: Where to start {tag}?"]
+    manifest = manifest_store(settings).read()
+    cached = EmbeddingCache(settings.cache_dir, model_key(manifest.model), 384).get(texts)
+    assert list(cached) == [0]  # put there by the ingest, before any retriever ran
+    snap = Retriever(settings).current()
+    assert snap.heading_texts() == texts
+    assert (snap.heading_vecs[0] == cached[0]).all()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ingest.embed_cache import EmbeddingCache
+from bot.retrieval.embed_cache import EmbeddingCache
 
 
 def test_vectors_come_back_for_texts_seen_before_and_per_model(tmp_path):

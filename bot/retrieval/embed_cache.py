@@ -1,6 +1,7 @@
 """Vectors of texts embedded before, kept per model in the cache folder: a re-ingest (an
 admin's changed document, `--full`, the same roadmap written out as PDF) embeds only texts
-it has not seen. Embedding is most of an ingest's time; a lookup is a fraction of a
+it has not seen, and a serving process loading a new index version finds its section
+headings there, embedded by the ingest that built it. Embedding is most of an ingest's time; a lookup is a fraction of a
 millisecond. SQLite, so processes that ingest at the same time share it safely."""
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -52,3 +54,21 @@ class EmbeddingCache:
         ]
         with self._connect() as db, db:
             db.executemany("INSERT OR REPLACE INTO vec (key, v) VALUES (?, ?)", rows)
+
+
+def encode_with_cache(
+    encoder, cache: EmbeddingCache, texts: list[str], encode: Callable | None = None
+) -> tuple[np.ndarray, int]:
+    """Every text's vector, and how many came from the cache (embedded before, by any
+    ingest with this cache folder); the others are embedded now (by `encode`, the encoder's
+    own by default) and kept for next time."""
+    known = cache.get(texts)
+    todo = [i for i in range(len(texts)) if i not in known]
+    out = np.zeros((len(texts), encoder.dim), dtype=np.float32)
+    for i, vec in known.items():
+        out[i] = vec
+    if todo:
+        fresh = (encode or encoder.encode)([texts[i] for i in todo])
+        out[todo] = fresh
+        cache.put([texts[i] for i in todo], fresh)
+    return out, len(known)
