@@ -24,6 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bot.core.answers import MIN_MIXED  # below it, a message is not covered
+
 # "and X", "what about (for) X", "how about X", "same for X", "also X": a new topic.
 _SWAP = re.compile(
     r"^(?:and|also|plus|what about|how about|what of|and what about|and how about|(?:and )?same)"
@@ -188,7 +190,10 @@ _LEAD = frozenset(
     ]
 )
 # Words that colour a question without being its subject: "what is mlops exactly".
-_FILLER = frozenset(["about", "now", "really", "actually", "even", "exactly", "just", "tho"])
+_FILLER = frozenset(
+    ["about", "now", "really", "actually", "even", "exactly", "just", "tho"]
+    + ["someone", "somebody", "anyone", "anybody", "pls", "plz", "please"]  # "can someone explain"
+)
 # A question's first word that stands for something said before it: "is it important".
 # What was said is then the subject, without its chat words ("im learning sql rn").
 _SAID_FILLER = frozenset(["im", "i'm", "rn", "currently", "right"])
@@ -404,8 +409,11 @@ def resolve(
     if not 0 < len(_words(text)) <= MAX_JOINED_WORDS:
         return meant
     joined = f"{previous.rstrip(' ?.!')}: {text.strip()}"
-    if strength(joined) - strength(text) >= JOINED_GAIN:
+    alone, together = strength(text), strength(joined)
+    if together - alone >= JOINED_GAIN:
         return Resolved(joined, "about")
+    if _REFERS.search(text) and alone < MIN_MIXED <= together:
+        return Resolved(joined, "about")  # "wouldnt that mess up the model": only with it
     return meant
 
 
@@ -572,13 +580,18 @@ def swap_topic(previous: str, topic: str, encode: Encode, prep: str | None = Non
     if prep:
         at = [i for i, t in enumerate(tokens) if t.lower() == prep.lower()]
         if at and at[-1] < len(tokens) - 1:
-            # Only the phrase up to the end of its clause: "in jupyter notebook, how can
-            # others use it" + "what about in production" keeps ", how can others use it".
-            end = next((j for j in range(at[-1] + 1, len(tokens)) if tokens[j][-1] in ",;:"), None)
-            head = " ".join([*tokens[: at[-1] + 1], topic])
-            if end is None:
-                return head + "?"
-            return f"{head}{tokens[end][-1]} {' '.join(tokens[end + 1 :])}".rstrip() + "?"
+            # Only the phrase after it, up to the end of its clause or its first question
+            # word: "in jupyter, how can others use it" + "what about in production" keeps
+            # ", how can others use it"; "for computer vision what should i learn" keeps
+            # "what should i learn".
+            end = at[-1] + 1
+            while end < len(tokens) and not (end > at[-1] + 1 and _bare(tokens[end]) in _LEAD):
+                end += 1
+                if tokens[end - 1][-1] in ",;:":
+                    break
+            tail = tokens[end - 1][-1] if tokens[end - 1][-1] in ",;:" else ""
+            rest = " ".join([*tokens[: at[-1] + 1], topic + tail, *tokens[end:]])
+            return rest + "?"
         return " ".join([*tokens, prep, topic]) + "?"  # "what maths do i need" + "for NLP"
     spans: list[tuple[int, int]] = []  # runs of content words: "masters degree", "nlp"
     for i, token in enumerate(tokens):

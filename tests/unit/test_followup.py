@@ -302,3 +302,33 @@ def test_a_message_naming_its_own_subject_is_never_joined_by_score():
         strength,
     )  # fmt: skip
     assert meant.kind == "new"
+
+
+def test_a_message_that_points_back_and_is_only_covered_with_the_previous_one_continues_it():
+    """A message like "wouldnt that mess up the model if i fill stuff in" is too wordy
+    for the rules, and gains less than JOINED_GAIN, yet alone the roadmap covers nothing."""
+    prev = "my dataset has tons of missing values, what do i do"
+    text = "wouldnt that mess up the model if i fill stuff in"
+    scores = {text: 0.25, f"{prev}: {text}": 0.40}
+
+    def strength(question: str) -> float:
+        return scores.get(question, 0.6)
+
+    got = resolve(text, prev, encode, strength=strength)
+    assert (got.kind, got.question) == ("about", f"{prev}: {text}")
+    plain = "is mean imputation ok for a model with many gaps"  # nothing points back
+    scores[plain], scores[f"{prev}: {plain}"] = 0.25, 0.40
+    assert resolve(plain, prev, encode, strength=strength).kind == "new"
+
+
+def test_the_phrase_after_a_preposition_is_swapped_without_the_question_that_follows_it():
+    """Found on blind set 29: "and for NLP?" after "for computer vision what should i learn"
+    replaced the question words too ("for NLP, i want work with images?")."""
+    got = resolve("and for NLP?", "for computer vision what should i learn, i want images", encode)
+    assert got.question == "for NLP what should i learn, i want images?"
+
+
+def test_can_someone_explain_is_not_part_of_the_subject():
+    """Found on blind set 29: "what tools for it" became "what tools for someone MLOps"."""
+    got = resolve("what tools for it", "can someone explain what MLOps is?", encode)
+    assert got.question == "what tools for MLOps"
