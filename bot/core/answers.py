@@ -289,7 +289,7 @@ _SIGNPOST = re.compile(r"^(this|in this) (guide|document|article|page|post|secti
 
 
 def _opening_if_heading_matches(
-    snap: IndexSnapshot, chunk: int, qset: set[str], definition: bool = False
+    snap: IndexSnapshot, chunk: int, qset: set[str], definition: bool = False, why: bool = False
 ) -> int | None:
     """The first quotable unit of a section whose heading is the question asked, in other
     words ("what math do I need?" -> "Which math do I need?"), or the thing a definition
@@ -299,6 +299,8 @@ def _opening_if_heading_matches(
     info = snap.chunks[chunk]
     if not qset or not info.section or not info.units or _continues_section(snap, chunk):
         return None
+    if why and WHY.match(info.section.split(SECTION_SEP)[-1]):  # "why do i need stats?"
+        return next((u for u in info.units if _quotable(snap, u)), None)
     asks_it = info.section.endswith("?") or definition
     if not asks_it or _heading_overlap(snap, chunk, qset) < HEADING_MATCH:
         return None
@@ -311,6 +313,11 @@ DEFINITION = re.compile(
     r"(?!\s+(the\s+)?(diff|difference|best|point|use|purpose|role)\b)",
     re.I,
 )
+
+
+# "why do i need statistics": a section headed "Why statistics matters" gives its reasons first,
+# and its list of topics, the line most like the question, answers "what", not "why".
+WHY = re.compile(r"^\s*why\b", re.I)
 
 
 def _heading_overlap(snap: IndexSnapshot, chunk: int, qset: set[str]) -> float:
@@ -400,6 +407,7 @@ def _select_units(
     qterms: list[str],
     max_chars: int,
     definition: bool = False,
+    why: bool = False,
 ) -> list[tuple[int, int, float]]:
     """(chunk, unit, score) in reply order: the line that answers best first, with its context
     (a whole list, a referent), then the section's next best lines, then close runners-up."""
@@ -407,7 +415,7 @@ def _select_units(
     picker = _Picker(snap, max_chars)
     hits = _answer_order(snap, hits, qset)
     top = hits[0]
-    opening = _opening_if_heading_matches(snap, top.chunk, qset, definition)
+    opening = _opening_if_heading_matches(snap, top.chunk, qset, definition, why)
     if opening is not None:  # the question is the section's heading: its point comes first
         picker.add(top.chunk, _with_context(snap, top.chunk, opening), 1.0)
     tie = len(hits) > 1 and hits[1].fused >= top.fused - TIE_GAP
@@ -616,7 +624,13 @@ class Answerer:
     def _quote(self, question: str, res, hits: list[Hit], info: dict, t0: float) -> Answer:
         snap = res.snapshot
         picked = _select_units(
-            snap, hits, res.qvec, res.qterms, self.max_chars, bool(DEFINITION.match(question))
+            snap,
+            hits,
+            res.qvec,
+            res.qterms,
+            self.max_chars,
+            bool(DEFINITION.match(question)),
+            bool(WHY.match(question)),
         )
         lines, sources = _cite(
             snap, picked, {h.chunk: h for h in [*hits, *res.hits]}, self.max_chars

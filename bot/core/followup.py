@@ -340,6 +340,11 @@ _SECOND_CLAUSE = re.compile(
     re.I,
 )
 # "how do people clean data" + "why tho": why they do it ("why clean data").
+_WHAT_DO = re.compile(
+    r"^(?:what|which) (?P<thing>.+?) (?P<modal>do|should|must) (?:i|you|we) (?:really |actually )?"
+    r"(?P<verb>need to learn|need to know|need|learn|know|study)(?P<rest>\b.*)$",
+    re.I,
+)
 _HOW_DO = re.compile(
     r"^how (?:do|does|can|should) (?:i|you|we|people|one|they) (?P<rest>.+)$", re.I
 )
@@ -516,6 +521,9 @@ def _why(text: str, previous: str) -> str | None:
         return None
     if _YES_NO.match(previous):
         return f"why {previous.rstrip(' ?.!')}?"
+    what = _WHAT_DO.match(previous.strip().rstrip(" ?.!"))
+    if what:  # "what stats do i need" -> "why do i need stats"
+        return f"why {what['modal']} i {what['verb']} {what['thing']}{what['rest']}?"
     how = _HOW_DO.match(previous.strip())
     return f"why {how['rest'].rstrip(' ?.!')}?" if how else None
 

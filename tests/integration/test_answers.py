@@ -377,3 +377,11 @@ def test_after_the_answer_a_sections_lines_come_in_its_own_order(kb_retriever):
         "Backpropagation is the algorithm that computes those gradients efficiently in a "
         "neural network."
     )
+
+
+def test_a_why_question_gets_the_reasons_a_why_section_opens_with(kb_retriever):
+    """Found by a new-user trial: "why do i need stats?" opened with the list of topics (the
+    line most like "stats"), not with why statistics matters."""
+    got = Answerer(kb_retriever).answer("why do i need stats?")
+    assert got.sources[0].citation.section == "Why statistics matters in ML"
+    assert got.lines[0].text.startswith("Statistics gives an ML engineer the tools")

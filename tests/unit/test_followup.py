@@ -332,3 +332,10 @@ def test_can_someone_explain_is_not_part_of_the_subject():
     """Found on blind set 29: "what tools for it" became "what tools for someone MLOps"."""
     got = resolve("what tools for it", "can someone explain what MLOps is?", encode)
     assert got.question == "what tools for MLOps"
+
+
+def test_why_after_a_what_do_i_need_question_asks_why_it_is_needed():
+    """Found by a new-user trial: "why?" after "what stats do i need" repeated the same list."""
+    assert resolve("why?", "what stats do i need", encode).question == "why do i need stats?"
+    libs = resolve("why", "which python libraries should i learn first?", encode)
+    assert libs.question == "why should i learn python libraries first?"
