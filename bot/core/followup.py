@@ -168,6 +168,7 @@ _LEAD = frozenset(
         "me",
         "my",
         "you",
+        "u",
         "we",
         "a",
         "an",
@@ -193,6 +194,7 @@ _LEAD = frozenset(
 _FILLER = frozenset(
     ["about", "now", "really", "actually", "even", "exactly", "just", "tho"]
     + ["someone", "somebody", "anyone", "anybody", "pls", "plz", "please"]  # "can someone explain"
+    + ["simply", "briefly"]  # "can u explain gradient descent simply"
 )
 # A question's first word that stands for something said before it: "is it important".
 # What was said is then the subject, without its chat words ("im learning sql rn").
@@ -206,8 +208,9 @@ _WH = re.compile(r"^\s*(?:what\w*|which|how|why|when|where|who)\b", re.I)
 # "is it too late to switch careers", "is it worth doing a bootcamp": that "it" stands for the
 # clause after it; in "is it hard?" or "is it hard to learn?" it stands for the subject.
 # "is it worth learning as a beginner": the verb has no object there, so "it" is the subject.
-_DUMMY = re.compile(
-    r"^\s*(?:is|was|isn't|wasn't) (?P<it>it)\b[^?!.]*?\b(?:to \w+|\w+ing)\s+"
+_DUMMY = re.compile(  # also "how long does it take to learn ML from zero"
+    r"^\s*(?:is|was|isn't|wasn't|how (?:long|hard|easy|much time) (?:does|will|would|is|was))"
+    r" (?P<it>it)\b[^?!.]*?\b(?:to \w+|\w+ing)\s+"
     r"(?!(?:as|for|at|in|on|now|or|if|when|first|later|yet|still|too|tho|though|because|so|"
     r"with|without|before|after)\b)\w+",
     re.I,
@@ -497,7 +500,7 @@ def _pointer(text: str, own: list[str]) -> tuple[int, int] | None:
     if refers and (len(own) <= 3 or _ABOUT.match(text.strip()) or _ASKS_ABOUT_THEM.match(text)):
         found = refers  # "do they do leetcode stuff too or just ml theory": they = it
     else:
-        found = _OBJECT.search(text)
+        found = _OBJECT.search(text, dummy.end("it") if dummy else 0)
     if found and _WORTH_IT.search(text[: found.end()]) and [w for w in own if w not in _VERDICT]:
         # "is kaggle worth it": that "it" is the kaggle it names, not the last subject; a
         # word after it may still point back ("is linkedin worth it for that").

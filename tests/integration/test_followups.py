@@ -29,7 +29,7 @@ SETS = {
     "dev5": yaml.safe_load((DATA / "followups7.yaml").read_text()),
     "dev6": yaml.safe_load((DATA / "followups8.yaml").read_text()),
     **{
-        f"blind{n}": yaml.safe_load((DATA / f"followups{n}.yaml").read_text()) for n in range(9, 30)
+        f"blind{n}": yaml.safe_load((DATA / f"followups{n}.yaml").read_text()) for n in range(9, 31)
     },
 }
 # Regression floors, below the 0.85 target: where each set stands, not where it should. Set 5
@@ -112,6 +112,11 @@ FLOOR = {
     # Set 29, written blind in session 10 (counts only), first run on session 9's final code:
     # 0.562 (written in full 0.688; without follow-ups 0.500; unrelated kept apart 6/6).
     "blind29": 0.5,
+    # Set 30, written blind later in session 10 (counts only), first run after that session's
+    # search and follow-up changes: 0.588 (written in full 0.706; without follow-ups 0.294;
+    # unrelated kept apart 4/6). The same on session 9's final code. A "how long does it take
+    # to learn ML from zero" with its own subject then stopped being joined: 5/6.
+    "blind30": 0.55,
 }
 # Unrelated second questions read as follow-ups, where a set measured one. Set 27 joined two
 # on its first run; "random but is kaggle still worth it" then started afresh, as a message
@@ -124,7 +129,9 @@ FLOOR = {
 # each joined one of their six ("What is Docker and why do ML engineers use it?") until a
 # message that names its own subject before pointing back at it started afresh. Sets 18, 24
 # and 25 each join one of their six on their first run.
-JOINED_BY_MISTAKE: dict[str, int] = {"blind24": 1, "blind27": 1}
+# Set 24's one ("how long does it take to ...") has been kept apart since session 10 read an
+# "it" before "take to <verb> <something>" as standing for the clause after it.
+JOINED_BY_MISTAKE: dict[str, int] = {"blind27": 1, "blind30": 1}
 
 
 async def say(app, text: str, **kw) -> str:

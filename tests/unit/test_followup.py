@@ -339,3 +339,13 @@ def test_why_after_a_what_do_i_need_question_asks_why_it_is_needed():
     assert resolve("why?", "what stats do i need", encode).question == "why do i need stats?"
     libs = resolve("why", "which python libraries should i learn first?", encode)
     assert libs.question == "why should i learn python libraries first?"
+
+
+def test_how_long_does_it_take_to_learn_a_named_thing_is_a_question_of_its_own():
+    """Found on blind set 30: after "can u explain gradient descent simply", "how long does
+    it take to learn ML from zero" became "how long does u gradient descent simply take..."."""
+    prev = "can u explain gradient descent simply"
+    fresh = resolve("how long does it take to learn ML from zero", prev, encode)
+    assert fresh.kind == "new"
+    back = resolve("how long does it take to learn", prev, encode)
+    assert back.question == "how long does gradient descent take to learn"
