@@ -24,14 +24,14 @@ Mode = Literal["hybrid", "dense", "keyword"]
 # Fitted by bench/fit_fusion.py on the development questions (see its output for the
 # held-out figures), then scaled so that the similarity weights add up to one.
 FUSION_WEIGHTS = {
-    "dense": 0.22,
-    "unit": 0.251,
-    "unit2": 0.151,
-    "unit3": 0.186,
-    "keyword": 0.128,
-    "heading": 0.135,
-    "heading_sim": 0.192,
-    "intro": -0.192,
+    "dense": 0.218,
+    "unit": 0.254,
+    "unit2": 0.145,
+    "unit3": 0.184,
+    "keyword": 0.129,
+    "heading": 0.131,
+    "heading_sim": 0.199,
+    "intro": -0.193,
 }
 # Share of a chunk's score that comes from its best sentence or bullet: one sentence that
 # answers the question must not be diluted by a long section around it.
