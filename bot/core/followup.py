@@ -522,6 +522,7 @@ def _why(text: str, previous: str) -> str | None:
     first?"); after "how do people clean data" it asks why they do it ("why clean data?")."""
     if not _WHY.match(text.strip()):
         return None
+    previous = _split_question(previous)[1]  # not what the message told around it
     if _YES_NO.match(previous):
         return f"why {previous.rstrip(' ?.!')}?"
     what = _WHAT_DO.match(previous.strip().rstrip(" ?.!"))

@@ -349,3 +349,11 @@ def test_how_long_does_it_take_to_learn_a_named_thing_is_a_question_of_its_own()
     assert fresh.kind == "new"
     back = resolve("how long does it take to learn", prev, encode)
     assert back.question == "how long does gradient descent take to learn"
+
+
+def test_why_asks_about_the_question_not_what_was_said_after_it():
+    """Found on blind set 30: "why tho" kept "everyone on youtube says different" in the
+    question it asked, and the search found the framework resources instead of the answer."""
+    prev = "should i learn pytorch or tensorflow first? everyone on youtube says different"
+    got = resolve("why tho", prev, encode)
+    assert got.question == "why should i learn pytorch or tensorflow first?"
