@@ -32,4 +32,8 @@ _DONE = re.compile(
 
 
 def asks_for_resources(question: str) -> bool:
-    return bool(_ASKS.search(_DONE.sub(" ", question)))
+    """Asked in the message's questions, if it has any: "should i learn pytorch first?
+    everyone on youtube says different" mentions youtube without asking for a video."""
+    sentences = re.split(r"(?<=[.!?])\s+", question.strip())
+    asked = [s for s in sentences if s.rstrip().endswith("?")] or [question]
+    return any(_ASKS.search(_DONE.sub(" ", s)) for s in asked)

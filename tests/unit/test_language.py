@@ -211,6 +211,10 @@ def test_search_text_drops_markup_mentions_and_emoji_but_keeps_identifiers():
         ("finished the fast.ai course, any other courses you recommend?", True),
         ("how to prep for system design, eg design a recommendation system", False),
         ("any recommendations for ml books", True),
+        # Mentioned beside the question, not asked: the framework answer, not the resource
+        # list (found on blind follow-up set 30).
+        ("should i learn pytorch or tensorflow first? everyone on youtube says different", False),
+        ("im a nurse. any good books?", True),
     ],
 )
 def test_requests_for_resources_are_told_from_words_that_only_look_like_one(text, asks):
