@@ -604,7 +604,11 @@ def swap_topic(previous: str, topic: str, encode: Encode, prep: str | None = Non
             tail = tokens[end - 1][-1] if tokens[end - 1][-1] in ",;:" else ""
             rest = " ".join([*tokens[: at[-1] + 1], topic + tail, *tokens[end:]])
             return rest + "?"
-        return " ".join([*tokens, prep, topic]) + "?"  # "what maths do i need" + "for NLP"
+        # "what maths do i need" + "for NLP"; of a message that told something first, its
+        # question alone ("i want to get into NLP, what should i learn first?" + "and for
+        # computer vision?": what should i learn first for computer vision?)
+        asked = _split_question(previous)[1].rstrip(" ?.!").split()
+        return " ".join([*asked, prep, topic]) + "?"
     spans: list[tuple[int, int]] = []  # runs of content words: "masters degree", "nlp"
     for i, token in enumerate(tokens):
         inside = spans and spans[-1][1] == i and _bare(token) in _JOINS  # "classic ML algorithms"

@@ -357,3 +357,14 @@ def test_why_asks_about_the_question_not_what_was_said_after_it():
     prev = "should i learn pytorch or tensorflow first? everyone on youtube says different"
     got = resolve("why tho", prev, encode)
     assert got.question == "why should i learn pytorch or tensorflow first?"
+
+
+def test_a_new_topic_after_a_preposition_goes_with_the_question_not_what_was_told():
+    """Found on blind set 30: "and for computer vision?" after "i want get into NLP, what i
+    should learn first?" kept NLP in the question it asked, and the search answered both."""
+    got = resolve(
+        "and for computer vision?", "i want get into NLP, what i should learn first?", encode
+    )
+    assert got.question == "what i should learn first for computer vision?"
+    maths = resolve("and for NLP?", "what maths do i need?", encode)
+    assert maths.question == "what maths do i need for NLP?"
