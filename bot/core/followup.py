@@ -25,6 +25,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.core.answers import MIN_MIXED  # below it, a message is not covered
+from bot.retrieval.resources import asks_for_resources
+from bot.textutil import terms
 
 # "and X", "what about (for) X", "how about X", "same for X", "also X": a new topic.
 _SWAP = re.compile(
@@ -387,6 +389,7 @@ MAX_FOLLOWUP_WORDS = 9  # a follow-up is short; a longer message is a question o
 # than 0.22) and reported on sets written after it.
 JOINED_GAIN = 0.22
 MAX_JOINED_WORDS = 12
+ANSWERED_ALONE = 0.40  # a message this well matched alone is a question of its own...
 
 
 @dataclass(frozen=True)
@@ -418,11 +421,32 @@ def resolve(
         return meant
     joined = f"{previous.rstrip(' ?.!')}: {text.strip()}"
     alone, together = strength(text), strength(joined)
-    if together - alone >= JOINED_GAIN:
+    # "any books or courses u recommend" matches every resource list well alone: the topic is
+    # still the previous one's.
+    own = (
+        not asks_for_resources(text)
+        and _names_something_new(text, previous)
+        and _adds_nothing(alone, together, previous, strength)
+    )
+    if together - alone >= JOINED_GAIN and not own:
         return Resolved(joined, "about")
     if _REFERS.search(text) and alone < MIN_MIXED <= together:
         return Resolved(joined, "about")  # "wouldnt that mess up the model": only with it
     return meant
+
+
+def _adds_nothing(alone: float, together: float, previous: str, strength) -> bool:  # type: ignore[no-untyped-def]
+    """ "what stats do i need" after "should i learn pytorch or tensorflow first?": matched well
+    alone, and joined it matches no better than the previous question did without it, so
+    the joined score only measures the previous question."""
+    return alone >= ANSWERED_ALONE and together <= strength(previous) + 0.02
+
+
+def _names_something_new(text: str, previous: str) -> bool:
+    """A word of its own that the previous question did not use: "stats" after a question
+    about PyTorch, not "bachelors" after "...or is a bachelors enough"."""
+    ignored = set(terms(previous)) | set(terms(" ".join(_FILLER), keep_stopwords=True))
+    return any(t not in ignored for t in terms(text))
 
 
 def _by_rules(

@@ -368,3 +368,22 @@ def test_a_new_topic_after_a_preposition_goes_with_the_question_not_what_was_tol
     assert got.question == "what i should learn first for computer vision?"
     maths = resolve("and for NLP?", "what maths do i need?", encode)
     assert maths.question == "what maths do i need for NLP?"
+
+
+def test_a_message_matched_well_alone_is_not_joined_when_joining_only_repeats_the_last():
+    """Found in the console: "what stats do i need" after "why should i learn pytorch or
+    tensorflow first?" was answered with PyTorch again. Joined, it matched no better than
+    the previous question alone, so the score gain measured that question, not this one."""
+    prev = "why should i learn pytorch or tensorflow first?"
+    scores = {prev: 0.74, "what stats do i need": 0.43, f"{prev[:-1]}: what stats do i need": 0.73}
+    got = resolve("what stats do i need", prev, encode, strength=lambda q: scores.get(q, 0.3))
+    assert got.kind == "new"
+    # A request for resources names no topic of its own, however well it matches the lists.
+    ask = "any books or courses u recommend"
+    scores |= {ask: 0.5, f"{prev[:-1]}: {ask}": 0.73}
+    assert resolve(ask, prev, encode, strength=lambda q: scores.get(q, 0.3)).kind == "about"
+    # Nor one whose words the previous question used ("...or is a bachelors enough").
+    prev = "do i need a masters degree or is a bachelors enough?"
+    text = "what if i dont even have a bachelors"
+    scores |= {prev: 0.74, text: 0.45, f"{prev[:-1]}: {text}": 0.74}
+    assert resolve(text, prev, encode, strength=lambda q: scores.get(q, 0.3)).kind == "about"
