@@ -196,10 +196,10 @@ class BotCore:
                 "I didn't catch a question there. Ask me anything about becoming an ML "
                 f"engineer, for example \u201c{EXAMPLES[0]}\u201d, or type /help."
             )
-        text = await self._menu_choice(req, text)
-        if text.startswith("/"):
-            return await self._command(req, text)
-        return await self.ask(req, text)
+        chosen = await self._menu_choice(req, text)
+        if chosen.startswith("/"):
+            return await self._command(req, chosen)
+        return await self._point_at_switch(req, text, await self.ask(req, chosen))
 
     async def _menu_choice(self, req: Request, text: str) -> str:
         """A bare reply to a menu, as the command it chooses: an option's number answers the
@@ -326,6 +326,19 @@ class BotCore:
             tail = "You're enrolled in a plan: send /today to see today's task."
         else:
             tail = "Want a plan that walks you through it day by day? Send /start."
+        return replace(reply, blocks=(*reply.blocks, Paragraph(tail)))
+
+    async def _point_at_switch(self, req: Request, text: str, reply: Reply) -> Reply:
+        """An enrolled learner who types a plan's name alone ("full-time") is answered as a
+        question, and told how to switch to that plan, which is what they may have meant."""
+        if self.learning is None or len(text) > 40:
+            return reply
+        track = track_id(self.learning, re.sub(r"[\s_]+", "-", text.strip(" .!").lower()))
+        current = await self.learning.current_track(req.platform, req.user_id)
+        if track is None or current is None or current == track:
+            return reply
+        name = self.learning.curriculum.tracks[track].name
+        tail = f"To switch to the {name} plan, send /start {track}; everything you've done still counts."
         return replace(reply, blocks=(*reply.blocks, Paragraph(tail)))
 
     async def _point_at_plans(self, req: Request, reply: Reply) -> Reply:

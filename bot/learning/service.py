@@ -83,9 +83,13 @@ class LearningService:
 
     async def is_enrolled(self, platform: str, user_id: str) -> bool:
         """Whether this person follows a plan (reads only; used to tailor answers)."""
+        return bool(await self.current_track(platform, user_id))
+
+    async def current_track(self, platform: str, user_id: str) -> str | None:
+        """The plan this person follows, if any (reads only)."""
         async with self.db.sessions() as s:
             row = await s.execute(_by_identity(select(Learner.track), platform, user_id))
-            return bool(row.scalar_one_or_none())
+            return row.scalar_one_or_none() or None
 
     async def get_or_create(self, s: AsyncSession, who: Who) -> tuple[Learner, bool]:
         learner = await self.find_learner(s, who)

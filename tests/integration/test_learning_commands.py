@@ -327,7 +327,9 @@ async def test_a_plan_named_after_the_start_menu_picks_it(app):
     assert "Part-time" in await say(app, "part time")
     async with app.db.sessions() as s:
         assert (await s.execute(select(Learner.track))).scalar_one() == "part-time"
-    assert "Timeline" in await say(app, "full-time")  # enrolled: a question again
+    again = await say(app, "full-time")  # enrolled: a question again, and how to switch
+    assert "Timeline" in again and "To switch to the Full-time plan, send /start full-time" in again
+    assert "To switch" not in await say(app, "part-time")  # the plan they follow
 
 
 async def test_a_time_zone_typed_without_the_command_is_set(app):
