@@ -285,6 +285,11 @@ def _stemmer():
     return st
 
 
+def sentences(text: str) -> list[str]:
+    """The text's sentences, split after ".", "!" or "?" and a space."""
+    return [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s]
+
+
 def words(text: str) -> list[str]:
     """Lower-cased word tokens, apostrophe endings dropped ("model's" -> "model"); NFKC
     first, so "R²" is the "r2" a learner types; "C++", "C#" and "W&B" stay words of their own."""

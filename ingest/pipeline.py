@@ -380,7 +380,8 @@ def _build_version(
         )
         chunk_vecs, unit_vecs = vecs[: len(all_chunks)], vecs[len(all_chunks) :]
         # The headings too, so the serving side finds them in the cache (snapshot.py).
-        encode_with_cache(encoder, cache, [heading_text(c.title, c.section) for c in all_chunks])
+        heads = dict.fromkeys(heading_text(c.title, c.section) for c in all_chunks)
+        encode_with_cache(encoder, cache, list(heads))  # a long section's parts share one
         step = 512
         for i in range(0, len(all_chunks), step):
             part = all_chunks[i : i + step]

@@ -99,6 +99,11 @@ _STUDY_TIME = re.compile(
 )
 
 
+def _typed_track(learning: LearningService, text: str) -> str | None:
+    """The plan a bare message names ("part time", "Full-time."), or None."""
+    return track_id(learning, re.sub(r"[\s_]+", "-", text.strip(" .!").lower()))
+
+
 def _option_number(text: str) -> int | None:
     """ "2", "2.", "the second one", "option 3": the option a bare reply chooses, or None."""
     m = _OPTION.match(text.strip())
@@ -211,7 +216,7 @@ class BotCore:
         zone = _ZONE_TYPED.match(text.strip())
         if zone:  # "timezone Europe/Berlin" typed after /settings
             return f"/settings tz {zone['zone']}"
-        track = track_id(self.learning, re.sub(r"[\s_]+", "-", text.strip(" .!").lower()))
+        track = _typed_track(self.learning, text)
         option = _option_number(text)
         if option is None and track is None:
             return text
@@ -333,9 +338,11 @@ class BotCore:
         question, and told how to switch to that plan, which is what they may have meant."""
         if self.learning is None or len(text) > 40:
             return reply
-        track = track_id(self.learning, re.sub(r"[\s_]+", "-", text.strip(" .!").lower()))
+        track = _typed_track(self.learning, text)
+        if track is None:
+            return reply
         current = await self.learning.current_track(req.platform, req.user_id)
-        if track is None or current is None or current == track:
+        if current is None or current == track:
             return reply
         name = self.learning.curriculum.tracks[track].name
         tail = f"To switch to the {name} plan, send /start {track}; everything you've done still counts."

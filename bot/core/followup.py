@@ -26,6 +26,7 @@ import numpy as np
 
 from bot.core.answers import MIN_MIXED  # below it, a message is not covered
 from bot.retrieval.resources import asks_for_resources
+from bot.textutil import sentences as split_sentences
 from bot.textutil import terms
 
 # "and X", "what about (for) X", "how about X", "same for X", "also X": a new topic.
@@ -198,6 +199,7 @@ _FILLER = frozenset(
     + ["someone", "somebody", "anyone", "anybody", "pls", "plz", "please"]  # "can someone explain"
     + ["simply", "briefly"]  # "can u explain gradient descent simply"
 )
+_FILLER_TERMS = frozenset(terms(" ".join(_FILLER), keep_stopwords=True))
 # A question's first word that stands for something said before it: "is it important".
 # What was said is then the subject, without its chat words ("im learning sql rn").
 _SAID_FILLER = frozenset(["im", "i'm", "rn", "currently", "right"])
@@ -421,32 +423,29 @@ def resolve(
         return meant
     joined = f"{previous.rstrip(' ?.!')}: {text.strip()}"
     alone, together = strength(text), strength(joined)
-    # "any books or courses u recommend" matches every resource list well alone: the topic is
-    # still the previous one's.
-    own = (
-        not asks_for_resources(text)
-        and _names_something_new(text, previous)
-        and _adds_nothing(alone, together, previous, strength)
-    )
-    if together - alone >= JOINED_GAIN and not own:
+    if together - alone >= JOINED_GAIN and not _own_question(
+        text, previous, alone, together, strength
+    ):
         return Resolved(joined, "about")
     if _REFERS.search(text) and alone < MIN_MIXED <= together:
         return Resolved(joined, "about")  # "wouldnt that mess up the model": only with it
     return meant
 
 
-def _adds_nothing(alone: float, together: float, previous: str, strength) -> bool:  # type: ignore[no-untyped-def]
+def _own_question(
+    text: str, previous: str, alone: float, together: float, strength: Callable[[str], float]
+) -> bool:
     """ "what stats do i need" after "should i learn pytorch or tensorflow first?": matched well
-    alone, and joined it matches no better than the previous question did without it, so
-    the joined score only measures the previous question."""
-    return alone >= ANSWERED_ALONE and together <= strength(previous) + 0.02
-
-
-def _names_something_new(text: str, previous: str) -> bool:
-    """A word of its own that the previous question did not use: "stats" after a question
-    about PyTorch, not "bachelors" after "...or is a bachelors enough"."""
-    ignored = set(terms(previous)) | set(terms(" ".join(_FILLER), keep_stopwords=True))
-    return any(t not in ignored for t in terms(text))
+    alone, with a word the previous question did not use, and joined it matches no better
+    than the previous question did without it, so the joined score only measures that one.
+    A request for resources ("any books or courses u recommend") matches every resource list
+    well alone: its topic is still the previous one's."""
+    if alone < ANSWERED_ALONE or asks_for_resources(text):
+        return False
+    ignored = set(terms(previous)) | _FILLER_TERMS  # "bachelors" after "...or a bachelors"
+    if all(t in ignored for t in terms(text)):
+        return False
+    return together <= strength(previous) + 0.02
 
 
 def _by_rules(
@@ -580,7 +579,7 @@ def _split_question(text: str) -> tuple[str, str]:
     need to learn Python to get into ML?" -> its last question; "I'm a product manager, can I
     switch into ML?" -> the clause after the comma. A last sentence that only elaborates the
     one before ("...? like p values and stuff?", "...? drop them?") is not the question."""
-    sentences = [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s]
+    sentences = split_sentences(text)
     asks = [i for i, s in enumerate(sentences) if s.endswith("?")]
     while len(asks) > 1 and _elaborates(sentences[asks[-1]]):
         asks.pop()

@@ -1,8 +1,8 @@
 """Vectors of texts embedded before, kept per model in the cache folder: a re-ingest (an
 admin's changed document, `--full`, the same roadmap written out as PDF) embeds only texts
 it has not seen, and a serving process loading a new index version finds its section
-headings there, embedded by the ingest that built it. Embedding is most of an ingest's time; a lookup is a fraction of a
-millisecond. SQLite, so processes that ingest at the same time share it safely."""
+headings there, embedded by the ingest that built it. Embedding is most of an ingest's
+time; a lookup is a fraction of a millisecond. SQLite, so processes that ingest at the same time share it safely."""
 
 from __future__ import annotations
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from bot.textutil import sentences
+
 RESOURCE_HEADINGS = frozenset({"resources", "further reading", "learning resources"})
 
 _ASKS = re.compile(
@@ -34,6 +36,5 @@ _DONE = re.compile(
 def asks_for_resources(question: str) -> bool:
     """Asked in the message's questions, if it has any: "should i learn pytorch first?
     everyone on youtube says different" mentions youtube without asking for a video."""
-    sentences = re.split(r"(?<=[.!?])\s+", question.strip())
-    asked = [s for s in sentences if s.rstrip().endswith("?")] or [question]
+    asked = [s for s in sentences(question) if s.endswith("?")] or [question]
     return any(_ASKS.search(_DONE.sub(" ", s)) for s in asked)

@@ -96,21 +96,23 @@ class Retriever:
 
     def encoder(self) -> QueryEncoder:
         if self._encoder is None:
-            self._load_encoder(self.current().manifest.model)
-        assert self._encoder is not None
+            return self._load_encoder(self._model(self.current().manifest.model))
         return self._encoder
 
     def _embed_headings(self, snap: IndexSnapshot) -> np.ndarray:
         """The sections' headings as vectors: ingest leaves them in the embedding cache, so
         only an index built elsewhere (a Chroma server's other replica) embeds them here."""
-        encoder = self._load_encoder(snap.manifest.model)
-        model = snap.manifest.model or resolve_model(self.settings.embed_model)
+        model = self._model(snap.manifest.model)
+        encoder = self._load_encoder(model)
         cache = EmbeddingCache(Path(self.settings.cache_dir), model_key(model), encoder.dim)
         return encode_with_cache(encoder, cache, snap.heading_texts())[0]
 
-    def _load_encoder(self, model: str | None) -> QueryEncoder:
+    def _model(self, indexed_with: str | None) -> str:
+        """The model an index was built with, or the configured one for an older manifest."""
+        return indexed_with or resolve_model(self.settings.embed_model)
+
+    def _load_encoder(self, model: str) -> QueryEncoder:
         if self._encoder is None:
-            model = model or resolve_model(self.settings.embed_model)
             self._encoder = load_encoder(model, str(self.settings.cache_dir))
         return self._encoder
 

@@ -6,9 +6,10 @@ rank pull weak passages up. So the hybrid score is a weighted sum of a few signa
 passage: its cosine similarity, its best, second best and best three sentences', its BM25 score
 (max-normalised), the words its heading shares with the question, the cosine of the question
 and "Title: heading" (many headings are a learner's question, and the model matches question
-to question well), and whether it is a document's intro. The weights were fitted by pairwise logistic regression on the development
-questions and checked on questions written later (bench/fit_fusion.py prints both); the
-first blend (cosine plus a tenth of BM25) stayed the "dense" and "keyword" modes' baseline.
+to question well), and whether it is a document's intro. The weights were fitted by pairwise
+logistic regression on the development questions and checked on questions written later
+(bench/fit_fusion.py prints both); the first blend (cosine plus a tenth of BM25) stayed the
+"dense" and "keyword" modes' baseline.
 """
 
 from __future__ import annotations
